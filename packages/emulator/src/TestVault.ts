@@ -1,0 +1,484 @@
+/**
+ * Test layers for code that uses `SecretClient`.
+ *
+ * `TestVault.layer()` gives a real `SecretClient` (the SDK's own request pipeline: challenge auth, retry,
+ * paging, pollers, typed errors) talking to an in-process vault with the emulator's exact semantics —
+ * no sockets, fresh state per layer build, and time that follows the test's `Clock`, so pollers, retry
+ * backoff and consistency delays advance with `TestClock.adjust` instead of sleeping.
+ *
+ * ```ts
+ * import { it } from "@effect/vitest"
+ * import { TestVault } from "@effect-keyvault/emulator"
+ *
+ * it.effect("falls back when the password is missing", () =>
+ *   Effect.gen(function*() {
+ *     const vault = yield* TestVault.TestVault
+ *     yield* vault.inject({ operation: "getSecret", status: 429, retryAfter: "2 seconds" })
+ *     // ... run the code under test, TestClock.adjust("2 seconds"), assert on vault.calls
+ *   }).pipe(Effect.provide(TestVault.layer({ seed: [{ name: "db-password", value: "s3cret" }] }))))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Credential from "@effect-keyvault/secrets/Credential"
+import * as SecretClient from "@effect-keyvault/secrets/SecretClient"
+import type * as SecretError from "@effect-keyvault/secrets/SecretError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
+import type * as Emulator from "./Emulator.js"
+import * as httpApp from "./internal/httpApp.js"
+import * as VaultEngine from "./VaultEngine.js"
+
+/**
+ * The operations of `SecretClient`, as named there. `sendRequest` is classified by its method and path.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Operation =
+  | "setSecret"
+  | "getSecret"
+  | "updateSecretProperties"
+  | "deleteSecret"
+  | "getDeletedSecret"
+  | "purgeDeletedSecret"
+  | "recoverDeletedSecret"
+  | "backupSecret"
+  | "restoreSecretBackup"
+  | "listPropertiesOfSecrets"
+  | "listPropertiesOfSecretVersions"
+  | "listDeletedSecrets"
+
+/**
+ * A secret the vault starts with.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Seed {
+  readonly name: string
+  readonly value: string | Redacted.Redacted<string>
+  readonly contentType?: string | undefined
+  readonly tags?: Readonly<Record<string, string>> | undefined
+  readonly enabled?: boolean | undefined
+  readonly notBefore?: Date | undefined
+  readonly expiresOn?: Date | undefined
+}
+
+/**
+ * A fault to inject. `operation` / `name` select the calls (both optional: all operations, any name;
+ * names compare case-insensitively like Key Vault's). Exactly one of `fail`, `status` or `latency`
+ * says what happens:
+ * - `fail`: the `SecretClient` call fails with this typed error (no request is sent);
+ * - `status`: the vault answers this HTTP status with a Key Vault-shaped error body (and `Retry-After`
+ *   when `retryAfter` is set), so the SDK's real retry and error mapping run;
+ * - `latency`: each matching HTTP request is delayed (on the test's clock) before the vault answers.
+ *
+ * `times` is how many matching calls (for `fail`) or HTTP requests (for `status` / `latency`) the fault
+ * applies to: a number (default 1) or `"always"`.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Fault {
+  readonly operation?: Operation | undefined
+  readonly name?: string | undefined
+  readonly times?: number | "always" | undefined
+  readonly fail?: SecretError.SecretError | undefined
+  readonly status?: number | undefined
+  readonly code?: string | undefined
+  readonly message?: string | undefined
+  readonly retryAfter?: Duration.DurationInput | undefined
+  readonly latency?: Duration.DurationInput | undefined
+}
+
+/**
+ * One `SecretClient` call seen by the test vault.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Call {
+  readonly operation: Operation | "sendRequest"
+  readonly name: string | undefined
+}
+
+/**
+ * One HTTP exchange between the SDK and the vault (challenge round trips and retries included).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Exchange {
+  readonly method: string
+  readonly path: string
+  readonly operation: Operation | undefined
+  readonly name: string | undefined
+  readonly status: number
+  /** True when the response came from an injected fault. */
+  readonly injected: boolean
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Service {
+  /** The vault behind the client: seed it, inspect it. */
+  readonly engine: VaultEngine.VaultEngine
+  readonly vaultUrl: string
+  /** Add a fault; faults are consulted in the order they were added. */
+  readonly inject: (fault: Fault) => Effect.Effect<void>
+  /** Remove every fault that is still active. */
+  readonly clearFaults: Effect.Effect<void>
+  /** `SecretClient` calls so far, in order. */
+  readonly calls: Effect.Effect<ReadonlyArray<Call>>
+  /** HTTP exchanges so far, in order. */
+  readonly exchanges: Effect.Effect<ReadonlyArray<Exchange>>
+}
+
+/**
+ * @since 0.1.0
+ * @category Context
+ */
+export class TestVault extends Context.Tag("@effect-keyvault/emulator/TestVault")<TestVault, Service>() {}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface TestVaultOptions extends
+  Pick<
+    Emulator.EmulatorOptions,
+    "recoveryLevel" | "recoverableDays" | "consistencyDelay" | "tenantId" | "challengeResource"
+  >
+{
+  /** Secrets present at start (each becomes one version). */
+  readonly seed?: ReadonlyArray<Seed> | undefined
+  /** Default `https://test.vault.azure.net`: a Key Vault host, so challenge verification runs as in production. */
+  readonly vaultUrl?: string | undefined
+  /** Passed to `SecretClient.layer`. */
+  readonly client?: Omit<SecretClient.SecretClientOptions, "vaultUrl"> | undefined
+}
+
+/**
+ * Which operation (and secret name) an HTTP request is, from its method and path.
+ *
+ * @since 0.1.0
+ * @category Utils
+ */
+export const classify = (
+  method: string,
+  path: string
+): { readonly operation: Operation | undefined; readonly name: string | undefined } => {
+  const segments = path.split("/").filter((s, i) => i > 0 || s !== "").map((s) => decodeURIComponent(s))
+  const [collection, name, rest] = segments
+  const m = method.toUpperCase()
+  if (collection === "secrets") {
+    if (name === undefined || name === "") return { operation: m === "GET" ? "listPropertiesOfSecrets" : undefined, name }
+    if (name === "restore" && m === "POST") return { operation: "restoreSecretBackup", name: undefined }
+    if (rest === "versions" && m === "GET") return { operation: "listPropertiesOfSecretVersions", name }
+    if (rest === "backup" && m === "POST") return { operation: "backupSecret", name }
+    if (m === "PUT") return { operation: "setSecret", name }
+    if (m === "GET") return { operation: "getSecret", name }
+    if (m === "PATCH") return { operation: "updateSecretProperties", name }
+    if (m === "DELETE") return { operation: "deleteSecret", name }
+  }
+  if (collection?.toLowerCase() === "deletedsecrets") {
+    if (name === undefined || name === "") return { operation: m === "GET" ? "listDeletedSecrets" : undefined, name }
+    if (rest === "recover" && m === "POST") return { operation: "recoverDeletedSecret", name }
+    if (m === "GET") return { operation: "getDeletedSecret", name }
+    if (m === "DELETE") return { operation: "purgeDeletedSecret", name }
+  }
+  return { operation: undefined, name }
+}
+
+interface ActiveFault {
+  readonly fault: Fault
+  remaining: number
+}
+
+const matches = (fault: Fault, operation: Operation | undefined, name: string | undefined) =>
+  (fault.operation === undefined || fault.operation === operation) &&
+  (fault.name === undefined || (name !== undefined && fault.name.toLowerCase() === name.toLowerCase()))
+
+/** Takes one use of the first matching fault of the given kind, if any. */
+const take = (
+  faults: Ref.Ref<ReadonlyArray<ActiveFault>>,
+  kind: "fail" | "http",
+  operation: Operation | undefined,
+  name: string | undefined
+) =>
+  Ref.modify(faults, (all): readonly [Fault | undefined, ReadonlyArray<ActiveFault>] => {
+    const found = all.find((f) =>
+      (kind === "fail" ? f.fault.fail !== undefined : f.fault.fail === undefined) &&
+      matches(f.fault, operation, name)
+    )
+    if (found === undefined) return [undefined, all]
+    found.remaining -= 1
+    return [found.fault, all.filter((f) => f.remaining > 0)]
+  })
+
+const defaultCode = (status: number) =>
+  status === 429
+    ? "Throttled"
+    : status === 404
+    ? "SecretNotFound"
+    : status === 403
+    ? "Forbidden"
+    : status === 409
+    ? "Conflict"
+    : status === 401
+    ? "Unauthorized"
+    : status >= 500
+    ? "InternalServerError"
+    : "BadParameter"
+
+const faultResponse = (request: HttpClientRequest.HttpClientRequest, fault: Fault, status: number) => {
+  const headers: Record<string, string> = {
+    "content-type": "application/json; charset=utf-8",
+    "x-ms-request-id": crypto.randomUUID()
+  }
+  if (fault.retryAfter !== undefined) {
+    headers["retry-after"] = String(Math.ceil(Duration.toMillis(Duration.decode(fault.retryAfter)) / 1000))
+  }
+  const body = JSON.stringify({
+    error: {
+      code: fault.code ?? defaultCode(status),
+      message: fault.message ?? (status === 429
+        ? "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached"
+        : `Injected fault: HTTP ${status}`)
+    }
+  })
+  return HttpClientResponse.fromWeb(request, new Response(body, { status, headers }))
+}
+
+const requestBody = (request: HttpClientRequest.HttpClientRequest): BodyInit | undefined => {
+  switch (request.body._tag) {
+    case "Empty":
+      return undefined
+    case "Uint8Array":
+      return request.body.body as BodyInit
+    case "Raw":
+      return request.body.body as BodyInit
+    case "FormData":
+      return request.body.formData
+    case "Stream":
+      return undefined
+  }
+}
+
+/**
+ * An `HttpClient` that runs the vault's `HttpApp` in the calling fiber: no sockets, no promise boundary,
+ * so the vault's clock is the caller's (TestClock works end to end).
+ */
+const inFiberClient = (
+  app: ReturnType<typeof httpApp.makeApp>,
+  faults: Ref.Ref<ReadonlyArray<ActiveFault>>,
+  exchanges: Ref.Ref<ReadonlyArray<Exchange>>
+) =>
+  HttpClient.make((request, url) =>
+    Effect.gen(function*() {
+      const { name, operation } = classify(request.method, url.pathname)
+      const fault = yield* take(faults, "http", operation, name)
+      if (fault?.latency !== undefined) yield* Effect.sleep(fault.latency)
+      if (fault?.status !== undefined) {
+        yield* Ref.update(exchanges, (all) => [
+          ...all,
+          { method: request.method, path: url.pathname, operation, name, status: fault.status!, injected: true }
+        ])
+        return faultResponse(request, fault, fault.status)
+      }
+      const body = requestBody(request)
+      const web = new Request(url.toString(), {
+        method: request.method,
+        headers: new globalThis.Headers(request.headers as Record<string, string>),
+        ...(body !== undefined ? { body } : {})
+      })
+      const response = yield* app.pipe(
+        Effect.provideService(HttpServerRequest.HttpServerRequest, HttpServerRequest.fromWeb(web))
+      )
+      yield* Ref.update(exchanges, (all) => [
+        ...all,
+        { method: request.method, path: url.pathname, operation, name, status: response.status, injected: false }
+      ])
+      return HttpClientResponse.fromWeb(request, HttpServerResponse.toWeb(response))
+    }).pipe(
+      Effect.catchAllDefect((cause) =>
+        Effect.fail(
+          new HttpClientError.RequestError({
+            request,
+            reason: "Transport",
+            cause,
+            description: "in-process vault failed"
+          })
+        )
+      )
+    )
+  )
+
+const effectOperations = [
+  "setSecret",
+  "getSecret",
+  "updateSecretProperties",
+  "deleteSecret",
+  "beginDeleteSecret",
+  "getDeletedSecret",
+  "purgeDeletedSecret",
+  "recoverDeletedSecret",
+  "beginRecoverDeletedSecret",
+  "backupSecret",
+  "restoreSecretBackup"
+] as const
+
+const streamOperations = [
+  "listPropertiesOfSecrets",
+  "listPropertiesOfSecretsPages",
+  "listPropertiesOfSecretVersions",
+  "listPropertiesOfSecretVersionsPages",
+  "listDeletedSecrets",
+  "listDeletedSecretsPages"
+] as const
+
+const operationOf = (method: string): Operation =>
+  method === "beginDeleteSecret"
+    ? "deleteSecret"
+    : method === "beginRecoverDeletedSecret"
+    ? "recoverDeletedSecret"
+    : method.replace(/Pages$/, "") as Operation
+
+/** Wraps every operation of the real client: records the call, then applies a matching `fail` fault. */
+const instrument = (
+  client: SecretClient.Service,
+  faults: Ref.Ref<ReadonlyArray<ActiveFault>>,
+  calls: Ref.Ref<ReadonlyArray<Call>>
+): SecretClient.Service => {
+  const gate = (method: string, args: ReadonlyArray<unknown>) => {
+    const operation = operationOf(method)
+    const name = operation === "restoreSecretBackup" || operation === "listPropertiesOfSecrets" ||
+        operation === "listDeletedSecrets"
+      ? undefined
+      : typeof args[0] === "string"
+      ? args[0]
+      : undefined
+    return Ref.update(calls, (all) => [...all, { operation, name }]).pipe(
+      Effect.zipRight(take(faults, "fail", operation, name)),
+      Effect.flatMap((fault) => fault?.fail !== undefined ? Effect.fail(fault.fail) : Effect.void)
+    )
+  }
+  const wrapped: Record<string, unknown> = { ...client }
+  for (const method of effectOperations) {
+    const original = client[method] as (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, unknown>
+    wrapped[method] = (...args: ReadonlyArray<unknown>) =>
+      gate(method, args).pipe(Effect.zipRight(Effect.suspend(() => original(...args))))
+  }
+  for (const method of streamOperations) {
+    const original = client[method] as (...args: ReadonlyArray<unknown>) => Stream.Stream<unknown, unknown>
+    wrapped[method] = (...args: ReadonlyArray<unknown>) =>
+      Stream.unwrap(gate(method, args).pipe(Effect.as(Stream.suspend(() => original(...args)))))
+  }
+  wrapped.sendRequest = (request: HttpClientRequest.HttpClientRequest) =>
+    Ref.update(calls, (all) => [...all, { operation: "sendRequest" as const, name: undefined }]).pipe(
+      Effect.zipRight(client.sendRequest(request))
+    )
+  return wrapped as unknown as SecretClient.Service
+}
+
+const toEpoch = (d: Date | undefined) => d === undefined ? undefined : Math.floor(d.getTime() / 1000)
+
+/**
+ * A `SecretClient` backed by a fresh in-process vault, plus the {@link TestVault} handle to inject faults
+ * and inspect calls. Each build of the layer is a new, empty (or seeded) vault.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (options: TestVaultOptions = {}): Layer.Layer<SecretClient.SecretClient | TestVault> =>
+  Layer.unwrapEffect(Effect.gen(function*() {
+    const vaultUrl = (options.vaultUrl ?? "https://test.vault.azure.net").replace(/\/+$/, "")
+    const engine = yield* VaultEngine.make({
+      ...(options.recoveryLevel !== undefined ? { recoveryLevel: options.recoveryLevel } : {}),
+      ...(options.recoverableDays !== undefined ? { recoverableDays: options.recoverableDays } : {}),
+      ...(options.consistencyDelay !== undefined ? { consistencyDelay: options.consistencyDelay } : {})
+    })
+    if (options.seed !== undefined && options.seed.length > 0) {
+      yield* Effect.orDie(engine.seed(options.seed.map((s) => ({
+        name: s.name,
+        value: Redacted.isRedacted(s.value) ? Redacted.value(s.value) : s.value,
+        contentType: s.contentType,
+        tags: s.tags,
+        enabled: s.enabled,
+        nbf: toEpoch(s.notBefore),
+        exp: toEpoch(s.expiresOn)
+      }))))
+    }
+    const app = httpApp.makeApp({
+      engine,
+      scheme: "https",
+      token: undefined,
+      tenantId: options.tenantId ?? "00000000-0000-0000-0000-000000000000",
+      authority: "https://login.microsoftonline.com",
+      challengeResource: options.challengeResource ?? "https://vault.azure.net"
+    })
+    const faults = yield* Ref.make<ReadonlyArray<ActiveFault>>([])
+    const calls = yield* Ref.make<ReadonlyArray<Call>>([])
+    const exchanges = yield* Ref.make<ReadonlyArray<Exchange>>([])
+    const service: Service = {
+      engine,
+      vaultUrl,
+      inject: (fault) =>
+        Ref.update(faults, (all) => [...all, {
+          fault,
+          remaining: fault.times === "always" ? Number.POSITIVE_INFINITY : Math.max(1, fault.times ?? 1)
+        }]),
+      clearFaults: Ref.set(faults, []),
+      calls: Ref.get(calls),
+      exchanges: Ref.get(exchanges)
+    }
+    const client = Layer.effect(
+      SecretClient.SecretClient,
+      SecretClient.make({ ...options.client, vaultUrl }).pipe(
+        Effect.map((c) => instrument(c, faults, calls))
+      )
+    ).pipe(
+      Layer.provide(Credential.layerStatic("test-vault-token")),
+      Layer.provide(Layer.succeed(HttpClient.HttpClient, inFiberClient(app, faults, exchanges)))
+    )
+    return Layer.merge(client, Layer.succeed(TestVault, service))
+  }))
+
+/**
+ * Only the fault-free in-process `HttpClient` for a vault engine, for callers that build their own
+ * `SecretClient` (for example with custom retry or polling layers).
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerHttpClient = (
+  engine: VaultEngine.VaultEngine,
+  options: Pick<TestVaultOptions, "tenantId" | "challengeResource"> = {}
+): Layer.Layer<HttpClient.HttpClient> =>
+  Layer.unwrapEffect(Effect.gen(function*() {
+    const app = httpApp.makeApp({
+      engine,
+      scheme: "https",
+      token: undefined,
+      tenantId: options.tenantId ?? "00000000-0000-0000-0000-000000000000",
+      authority: "https://login.microsoftonline.com",
+      challengeResource: options.challengeResource ?? "https://vault.azure.net"
+    })
+    const faults = yield* Ref.make<ReadonlyArray<ActiveFault>>([])
+    const exchanges = yield* Ref.make<ReadonlyArray<Exchange>>([])
+    return Layer.succeed(HttpClient.HttpClient, inFiberClient(app, faults, exchanges))
+  }))
