@@ -1,0 +1,570 @@
+/**
+ * The vault engine: the state and rules of a Key Vault secrets data plane, independent of HTTP.
+ * The HTTP front ends (socket server and in-process handler) are thin translations over one engine.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as backup from "./internal/backup.js"
+
+/**
+ * A Key Vault-shaped error: HTTP status, body `error.code`, `error.message` and optional `innererror.code`.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class VaultError extends Schema.TaggedError<VaultError>("@effect-keyvault/emulator/VaultError")("VaultError", {
+  status: Schema.Number,
+  code: Schema.String,
+  message: Schema.String,
+  innerCode: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * Engine options (a subset of the emulator options).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface EngineOptions {
+  readonly recoveryLevel?: string
+  readonly recoverableDays?: number
+  readonly consistencyDelay?: {
+    readonly delete?: Duration.DurationInput
+    readonly recover?: Duration.DurationInput
+    readonly purge?: Duration.DurationInput
+  }
+  /** 32-byte key sealing backup blobs; random when omitted (a snapshot carries it). */
+  readonly backupKey?: Uint8Array
+  /** Called after every state change with the new snapshot (used for file persistence). */
+  readonly onChange?: (snapshot: Snapshot) => void
+}
+
+/**
+ * Attributes as they appear on the wire (epoch seconds).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Attributes {
+  readonly enabled: boolean
+  readonly nbf?: number | undefined
+  readonly exp?: number | undefined
+  readonly created: number
+  readonly updated: number
+  readonly recoveryLevel: string
+  readonly recoverableDays: number
+}
+
+/**
+ * One stored version of a secret.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface StoredVersion {
+  readonly version: string
+  readonly value: string
+  readonly contentType?: string | undefined
+  readonly tags?: Readonly<Record<string, string>> | undefined
+  readonly enabled: boolean
+  readonly nbf?: number | undefined
+  readonly exp?: number | undefined
+  readonly created: number
+  readonly updated: number
+  readonly managed?: boolean | undefined
+  readonly kid?: string | undefined
+}
+
+/**
+ * A secret as returned by the engine (without vault URL; the HTTP layer builds ids).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface SecretView {
+  readonly name: string
+  readonly version: string
+  readonly value: string
+  readonly contentType?: string | undefined
+  readonly tags?: Readonly<Record<string, string>> | undefined
+  readonly attributes: Attributes
+  readonly managed?: boolean | undefined
+  readonly kid?: string | undefined
+}
+
+/**
+ * A soft-deleted secret (its latest version plus deletion data).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface DeletedView extends SecretView {
+  readonly deletedDate: number
+  readonly scheduledPurgeDate: number
+}
+
+/**
+ * Parameters of a set (PUT) operation.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface SetParams {
+  readonly value: string
+  readonly contentType?: string | undefined
+  readonly tags?: Readonly<Record<string, string>> | undefined
+  readonly enabled?: boolean | undefined
+  readonly nbf?: number | undefined
+  readonly exp?: number | undefined
+  /** Seeding only: mark as certificate-backed. */
+  readonly managed?: boolean | undefined
+  readonly kid?: string | undefined
+}
+
+/**
+ * Parameters of an update (PATCH); omitted fields keep their values.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface UpdateParams {
+  readonly contentType?: string | undefined
+  readonly tags?: Readonly<Record<string, string>> | undefined
+  readonly enabled?: boolean | undefined
+  readonly nbf?: number | null | undefined
+  readonly exp?: number | null | undefined
+}
+
+interface SecretRecord {
+  name: string
+  versions: Array<StoredVersion>
+  deleted?: { deletedDate: number; scheduledPurgeDate: number; visibleAtMs: number } | undefined
+  recoveredVisibleAtMs?: number | undefined
+}
+
+/**
+ * Serializable engine state (for persistence).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Snapshot {
+  readonly format: 1
+  readonly backupKey: string
+  readonly secrets: ReadonlyArray<{
+    readonly name: string
+    readonly versions: ReadonlyArray<StoredVersion>
+    readonly deleted?: { readonly deletedDate: number; readonly scheduledPurgeDate: number } | undefined
+  }>
+}
+
+/**
+ * The engine. Every operation mirrors one REST operation; names are case-insensitive.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface VaultEngine {
+  readonly recoveryLevel: string
+  readonly recoverableDays: number
+  readonly setSecret: (name: string, params: SetParams) => Effect.Effect<SecretView, VaultError>
+  /** `version` empty or undefined = latest. */
+  readonly getSecret: (name: string, version?: string) => Effect.Effect<SecretView, VaultError>
+  readonly updateSecret: (name: string, version: string | undefined, params: UpdateParams) => Effect.Effect<SecretView, VaultError>
+  readonly deleteSecret: (name: string) => Effect.Effect<DeletedView, VaultError>
+  readonly getDeletedSecret: (name: string) => Effect.Effect<DeletedView, VaultError>
+  readonly listDeletedSecrets: Effect.Effect<ReadonlyArray<DeletedView>>
+  readonly recoverDeletedSecret: (name: string) => Effect.Effect<SecretView, VaultError>
+  readonly purgeDeletedSecret: (name: string) => Effect.Effect<void, VaultError>
+  /** Latest version of every active secret, sorted by name. */
+  readonly listSecrets: Effect.Effect<ReadonlyArray<SecretView>>
+  /** Every version of an active secret (empty when the name is unknown, like the service). */
+  readonly listSecretVersions: (name: string) => Effect.Effect<ReadonlyArray<SecretView>>
+  /** Returns the base64url backup blob. */
+  readonly backupSecret: (name: string) => Effect.Effect<string, VaultError>
+  readonly restoreSecret: (blob: string) => Effect.Effect<SecretView, VaultError>
+  readonly snapshot: Effect.Effect<Snapshot>
+  readonly restoreSnapshot: (snapshot: Snapshot) => Effect.Effect<void>
+  /** Seed secrets directly (no auth, no HTTP). */
+  readonly seed: (secrets: ReadonlyArray<{ readonly name: string } & SetParams>) => Effect.Effect<void, VaultError>
+}
+
+/** @internal */
+export const NAME_PATTERN = /^[0-9a-zA-Z-]{1,127}$/
+/** @internal */
+export const MAX_VALUE_BYTES = 25 * 1024
+/** @internal */
+export const MAX_TAGS = 15
+/** @internal */
+export const MAX_CONTENT_TYPE = 255
+
+/**
+ * Stands for the vault URL in engine error messages that quote a secret id; the HTTP layer replaces it
+ * with the URL of the incoming request.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export const VAULT_URL_PLACEHOLDER = "https://{vault}"
+
+const NOT_FOUND_SUFFIX =
+  "was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"
+
+/** @internal */
+export const errors = {
+  notFound: (nameOrId: string) =>
+    new VaultError({ status: 404, code: "SecretNotFound", message: `A secret with (name/id) ${nameOrId} ${NOT_FOUND_SUFFIX}` }),
+  deletedNotFound: (name: string) =>
+    new VaultError({ status: 404, code: "SecretNotFound", message: `Deleted Secret not found: ${name}` }),
+  disabled: () =>
+    new VaultError({
+      status: 403,
+      code: "Forbidden",
+      message: "Operation get is not allowed on a disabled secret.",
+      innerCode: "SecretDisabled"
+    }),
+  deletedButRecoverable: (name: string) =>
+    new VaultError({
+      status: 409,
+      code: "Conflict",
+      message:
+        `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
+      innerCode: "ObjectIsDeletedButRecoverable"
+    }),
+  beingDeleted: () =>
+    new VaultError({
+      status: 409,
+      code: "Conflict",
+      message: "Secret is currently being deleted.",
+      innerCode: "ObjectIsBeingDeleted"
+    }),
+  restoreConflict: (name: string, version: string) =>
+    new VaultError({
+      status: 409,
+      code: "Conflict",
+      message:
+        `There was a conflict restoring the secret '${VAULT_URL_PLACEHOLDER}/secrets/${name}/${version}'. This can happen if either: a second secret with the same name was created after the first secret was deleted; thus trying to restore a secret whose name is already in use. To fix this, rename the second secret to something else so that the restore works. The second probable cause of this exception is when multiple operations are performed in parallel against the secret. To avoid this error, perform operations against a secret in a sequential manner.`
+    }),
+  malformedBackup: () =>
+    new VaultError({ status: 400, code: "Malformed backup blob", message: "Backup blob contains invalid or corrupt version." }),
+  badParameter: (message: string) => new VaultError({ status: 400, code: "BadParameter", message }),
+  invalidName: (name: string) =>
+    new VaultError({ status: 400, code: "BadParameter", message: `The request URI contains an invalid name: ${name}` })
+}
+
+const hex = "0123456789abcdef"
+const newVersion = (): string => {
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  let out = ""
+  for (const b of bytes) out += hex[b >> 4]! + hex[b & 15]!
+  return out
+}
+
+/** @internal */
+export const validateParams = (params: {
+  readonly value?: string | undefined
+  readonly contentType?: string | undefined
+  readonly tags?: Readonly<Record<string, string>> | undefined
+}): VaultError | undefined => {
+  if (params.value !== undefined && Buffer.byteLength(params.value, "utf8") > MAX_VALUE_BYTES) {
+    return errors.badParameter(`The secret value exceeds the maximum allowed size of ${MAX_VALUE_BYTES} bytes.`)
+  }
+  if (params.contentType !== undefined && params.contentType.length > MAX_CONTENT_TYPE) {
+    return errors.badParameter(`The content type exceeds the maximum allowed length of ${MAX_CONTENT_TYPE} characters.`)
+  }
+  if (params.tags !== undefined) {
+    const entries = Object.entries(params.tags)
+    if (entries.length > MAX_TAGS) return errors.badParameter(`The number of tags exceeds the maximum of ${MAX_TAGS}.`)
+    for (const [k, v] of entries) {
+      if (k.length > 512 || v.length > 512) {
+        return errors.badParameter("Tag names and values must be at most 512 characters.")
+      }
+    }
+  }
+  return undefined
+}
+
+/**
+ * Create an engine. Time comes from Effect's `Clock`, so tests can drive it with `TestClock`.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
+  Effect.sync(() => {
+    const recoveryLevel = options.recoveryLevel ?? "Recoverable+Purgeable"
+    const recoverableDays = options.recoverableDays ?? 90
+    const softDelete = recoveryLevel.includes("Recoverable")
+    const deleteDelay = Duration.toMillis(options.consistencyDelay?.delete ?? 0)
+    const recoverDelay = Duration.toMillis(options.consistencyDelay?.recover ?? 0)
+    const purgeDelay = Duration.toMillis(options.consistencyDelay?.purge ?? 0)
+    let backupKey = options.backupKey ?? crypto.getRandomValues(new Uint8Array(32))
+    const secrets = new Map<string, SecretRecord>()
+    // name (lower case) -> epoch ms until which the name is still "being purged"
+    const purging = new Map<string, number>()
+
+    const key = (name: string) => name.toLowerCase()
+    const checkName = (name: string): VaultError | undefined =>
+      NAME_PATTERN.test(name) ? undefined : errors.invalidName(name)
+
+    const attrs = (v: StoredVersion): Attributes => ({
+      enabled: v.enabled,
+      ...(v.nbf !== undefined ? { nbf: v.nbf } : {}),
+      ...(v.exp !== undefined ? { exp: v.exp } : {}),
+      created: v.created,
+      updated: v.updated,
+      recoveryLevel,
+      recoverableDays: softDelete ? recoverableDays : 0
+    })
+    const view = (rec: SecretRecord, v: StoredVersion): SecretView => ({
+      name: rec.name,
+      version: v.version,
+      value: v.value,
+      contentType: v.contentType,
+      tags: v.tags,
+      attributes: attrs(v),
+      managed: v.managed,
+      kid: v.kid
+    })
+    const deletedView = (rec: SecretRecord): DeletedView => ({
+      ...view(rec, rec.versions[rec.versions.length - 1]!),
+      deletedDate: rec.deleted!.deletedDate,
+      scheduledPurgeDate: rec.deleted!.scheduledPurgeDate
+    })
+
+    const toSnapshot = (): Snapshot => ({
+      format: 1,
+      backupKey: Buffer.from(backupKey).toString("base64"),
+      secrets: [...secrets.values()].map((r) => ({
+        name: r.name,
+        versions: r.versions,
+        ...(r.deleted ? { deleted: { deletedDate: r.deleted.deletedDate, scheduledPurgeDate: r.deleted.scheduledPurgeDate } } : {})
+      }))
+    })
+    const changed = () => {
+      if (options.onChange) options.onChange(toSnapshot())
+    }
+
+    // Deleted secrets past their scheduled purge date disappear, as the service purges them.
+    const sweep = (nowMs: number) => {
+      const nowS = Math.floor(nowMs / 1000)
+      let any = false
+      for (const [k, r] of secrets) {
+        if (r.deleted && r.deleted.scheduledPurgeDate <= nowS) {
+          secrets.delete(k)
+          any = true
+        }
+      }
+      for (const [k, until] of purging) if (until <= nowMs) purging.delete(k)
+      if (any) changed()
+    }
+
+    const withNow = <A>(f: (nowMs: number) => A | VaultError): Effect.Effect<A, VaultError> =>
+      Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
+        Effect.suspend(() => {
+          sweep(nowMs)
+          const r = f(nowMs)
+          return r instanceof VaultError ? Effect.fail(r) : Effect.succeed(r)
+        }))
+
+    const active = (name: string, nowMs: number): SecretRecord | VaultError => {
+      const bad = checkName(name)
+      if (bad) return bad
+      const rec = secrets.get(key(name))
+      if (!rec || rec.deleted) return errors.notFound(name)
+      // Right after a recover the service still answers 404 for a while (eventual consistency).
+      if (rec.recoveredVisibleAtMs !== undefined && nowMs < rec.recoveredVisibleAtMs) return errors.notFound(name)
+      return rec
+    }
+
+    const findVersion = (rec: SecretRecord, name: string, version: string | undefined): StoredVersion | VaultError => {
+      if (version === undefined || version === "") return rec.versions[rec.versions.length - 1]!
+      const v = rec.versions.find((x) => x.version === version.toLowerCase())
+      return v ?? errors.notFound(`${name}/${version}`)
+    }
+
+    const doSet = (name: string, params: SetParams, nowMs: number): SecretView | VaultError => {
+      const bad = checkName(name) ?? validateParams(params)
+      if (bad) return bad
+      const k = key(name)
+      const existing = secrets.get(k)
+      if (existing?.deleted) return errors.deletedButRecoverable(name)
+      if ((purging.get(k) ?? 0) > nowMs) return errors.beingDeleted()
+      const now = Math.floor(nowMs / 1000)
+      const v: StoredVersion = {
+        version: newVersion(),
+        value: params.value,
+        contentType: params.contentType,
+        tags: params.tags,
+        enabled: params.enabled ?? true,
+        nbf: params.nbf,
+        exp: params.exp,
+        created: now,
+        updated: now,
+        managed: params.managed,
+        kid: params.kid
+      }
+      const rec = existing ?? { name, versions: [] }
+      rec.versions.push(v)
+      secrets.set(k, rec)
+      return view(rec, v)
+    }
+
+    const engine: VaultEngine = {
+      recoveryLevel,
+      recoverableDays,
+      setSecret: (name, params) =>
+        withNow((nowMs) => {
+          const r = doSet(name, params, nowMs)
+          if (!(r instanceof VaultError)) changed()
+          return r
+        }),
+      getSecret: (name, version) =>
+        withNow((nowMs) => {
+          const rec = active(name, nowMs)
+          if (rec instanceof VaultError) return rec
+          const v = findVersion(rec, name, version)
+          if (v instanceof VaultError) return v
+          if (!v.enabled) return errors.disabled()
+          return view(rec, v)
+        }),
+      updateSecret: (name, version, params) =>
+        withNow((nowMs) => {
+          const rec = active(name, nowMs)
+          if (rec instanceof VaultError) return rec
+          const bad = validateParams(params)
+          if (bad) return bad
+          const v = findVersion(rec, name, version)
+          if (v instanceof VaultError) return v
+          const updated: StoredVersion = {
+            ...v,
+            ...(params.contentType !== undefined ? { contentType: params.contentType } : {}),
+            ...(params.tags !== undefined ? { tags: params.tags } : {}),
+            ...(params.enabled !== undefined ? { enabled: params.enabled } : {}),
+            ...(params.nbf !== undefined ? { nbf: params.nbf ?? undefined } : {}),
+            ...(params.exp !== undefined ? { exp: params.exp ?? undefined } : {}),
+            updated: Math.floor(nowMs / 1000)
+          }
+          rec.versions[rec.versions.indexOf(v)] = updated
+          changed()
+          return view(rec, updated)
+        }),
+      deleteSecret: (name) =>
+        withNow((nowMs) => {
+          const rec = active(name, nowMs)
+          if (rec instanceof VaultError) return rec
+          const deletedDate = Math.floor(nowMs / 1000)
+          if (!softDelete) {
+            secrets.delete(key(name))
+            changed()
+            return { ...view(rec, rec.versions[rec.versions.length - 1]!), deletedDate, scheduledPurgeDate: deletedDate }
+          }
+          rec.deleted = {
+            deletedDate,
+            scheduledPurgeDate: deletedDate + recoverableDays * 86400,
+            visibleAtMs: nowMs + deleteDelay
+          }
+          rec.recoveredVisibleAtMs = undefined
+          changed()
+          return deletedView(rec)
+        }),
+      getDeletedSecret: (name) =>
+        withNow((nowMs) => {
+          const bad = checkName(name)
+          if (bad) return bad
+          const rec = secrets.get(key(name))
+          if (!rec?.deleted || nowMs < rec.deleted.visibleAtMs) return errors.deletedNotFound(name)
+          return deletedView(rec)
+        }),
+      listDeletedSecrets: Effect.orDie(withNow(() =>
+        [...secrets.values()]
+          .filter((r) => r.deleted !== undefined)
+          .sort((a, b) => key(a.name).localeCompare(key(b.name)))
+          .map(deletedView)
+      )),
+      recoverDeletedSecret: (name) =>
+        withNow((nowMs) => {
+          const bad = checkName(name)
+          if (bad) return bad
+          const rec = secrets.get(key(name))
+          if (!rec?.deleted) return errors.deletedNotFound(name)
+          rec.deleted = undefined
+          rec.recoveredVisibleAtMs = nowMs + recoverDelay
+          changed()
+          return view(rec, rec.versions[rec.versions.length - 1]!)
+        }),
+      purgeDeletedSecret: (name) =>
+        withNow((nowMs) => {
+          const bad = checkName(name)
+          if (bad) return bad
+          const k = key(name)
+          const rec = secrets.get(k)
+          if (!rec?.deleted) return errors.deletedNotFound(name)
+          secrets.delete(k)
+          if (purgeDelay > 0) purging.set(k, nowMs + purgeDelay)
+          changed()
+          return undefined
+        }),
+      listSecrets: Effect.orDie(withNow((nowMs) =>
+        [...secrets.values()]
+          .filter((r) => !r.deleted && !(r.recoveredVisibleAtMs !== undefined && nowMs < r.recoveredVisibleAtMs))
+          .sort((a, b) => key(a.name).localeCompare(key(b.name)))
+          .map((r) => view(r, r.versions[r.versions.length - 1]!))
+      )),
+      listSecretVersions: (name) =>
+        Effect.orDie(withNow(() => {
+          const rec = secrets.get(key(name))
+          if (!rec || rec.deleted) return []
+          return rec.versions.map((v) => view(rec, v))
+        })),
+      backupSecret: (name) =>
+        withNow((nowMs) => {
+          const rec = active(name, nowMs)
+          if (rec instanceof VaultError) return rec
+          return backup.seal(backupKey, { name: rec.name, versions: rec.versions })
+        }),
+      restoreSecret: (blob) =>
+        withNow((nowMs) => {
+          const content = backup.open(backupKey, blob)
+          if (content === undefined || !NAME_PATTERN.test(content.name) || content.versions.length === 0) {
+            return errors.malformedBackup()
+          }
+          const k = key(content.name)
+          if (secrets.has(k) || (purging.get(k) ?? 0) > nowMs) {
+            return errors.restoreConflict(content.name, content.versions[content.versions.length - 1]!.version)
+          }
+          const rec: SecretRecord = { name: content.name, versions: [...content.versions] }
+          secrets.set(k, rec)
+          changed()
+          return view(rec, rec.versions[rec.versions.length - 1]!)
+        }),
+      snapshot: Effect.sync(toSnapshot),
+      restoreSnapshot: (snapshot) =>
+        Effect.sync(() => {
+          secrets.clear()
+          purging.clear()
+          backupKey = new Uint8Array(Buffer.from(snapshot.backupKey, "base64"))
+          for (const s of snapshot.secrets) {
+            secrets.set(key(s.name), {
+              name: s.name,
+              versions: [...s.versions],
+              deleted: s.deleted ? { ...s.deleted, visibleAtMs: 0 } : undefined
+            })
+          }
+        }),
+      seed: (list) =>
+        withNow((nowMs) => {
+          for (const s of list) {
+            const r = doSet(s.name, s, nowMs)
+            if (r instanceof VaultError) return r
+          }
+          changed()
+          return undefined
+        })
+    }
+    return engine
+  })

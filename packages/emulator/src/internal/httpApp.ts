@@ -1,0 +1,483 @@
+/**
+ * The HTTP translation over the engine: routing, auth challenge, api-version, JSON shapes, paging, headers.
+ */
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as VaultEngine from "../VaultEngine.js"
+
+/** @internal */
+export interface AppConfig {
+  readonly engine: VaultEngine.VaultEngine
+  readonly scheme: "http" | "https"
+  readonly token?: string | undefined
+  readonly tenantId: string
+  readonly authority: string
+  readonly challengeResource: string
+}
+
+/** @internal api-versions the official SDKs send (incl. previews seen in recordings) */
+export const API_VERSIONS: ReadonlySet<string> = new Set([
+  "7.0",
+  "7.1",
+  "7.2-preview",
+  "7.2",
+  "7.3-preview",
+  "7.3",
+  "7.4-preview.1",
+  "7.4",
+  "7.5-preview.1",
+  "7.5",
+  "7.6-preview.1",
+  "7.6-preview.2",
+  "7.6",
+  "2025-06-01-preview",
+  "2025-07-01",
+  "2026-04-01"
+])
+const LATEST_API_VERSION = "2026-04-01"
+const MAX_BODY_BYTES = 1024 * 1024
+const PAGE_MAX = 25
+
+type Json = Record<string, unknown>
+
+interface Reply {
+  readonly status: number
+  readonly body?: unknown
+  readonly headers?: Record<string, string>
+}
+
+const errorReply = (e: VaultEngine.VaultError, origin: string): Reply => ({
+  status: e.status,
+  body: {
+    error: {
+      code: e.code,
+      message: e.message.replaceAll(VaultEngine.VAULT_URL_PLACEHOLDER, origin),
+      ...(e.innerCode !== undefined ? { innererror: { code: e.innerCode } } : {})
+    }
+  }
+})
+const fail = (status: number, code: string, message: string, innerCode?: string) =>
+  Effect.fail(new VaultEngine.VaultError({ status, code, message, ...(innerCode ? { innerCode } : {}) }))
+
+const parseQuery = (search: string): Map<string, string> => {
+  const out = new Map<string, string>()
+  for (const part of search.replace(/^\?/, "").split("&")) {
+    if (part === "") continue
+    const i = part.indexOf("=")
+    const rawK = i === -1 ? part : part.slice(0, i)
+    const rawV = i === -1 ? "" : part.slice(i + 1)
+    const dec = (s: string) => {
+      try {
+        return decodeURIComponent(s.replace(/\+/g, " "))
+      } catch {
+        return s
+      }
+    }
+    // SDKs may percent-encode the key itself (`api%2Dversion`).
+    out.set(dec(rawK).toLowerCase(), dec(rawV))
+  }
+  return out
+}
+
+const base64urlJson = (v: unknown) => Buffer.from(JSON.stringify(v), "utf8").toString("base64url")
+
+/** @internal */
+export const makeApp = (config: AppConfig) => {
+  const { engine } = config
+  const challenge = `Bearer authorization="${config.authority.replace(/\/+$/, "")}/${config.tenantId}", resource="${config.challengeResource}"`
+
+  return Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const headers = request.headers
+    const original = request.originalUrl
+    let origin: string
+    let pathAndQuery: string
+    if (/^https?:\/\//i.test(original)) {
+      const u = new URL(original)
+      origin = u.origin
+      pathAndQuery = u.pathname + u.search
+    } else {
+      origin = `${config.scheme}://${headers["host"] ?? "localhost"}`
+      pathAndQuery = original
+    }
+    const qIndex = pathAndQuery.indexOf("?")
+    const rawPath = qIndex === -1 ? pathAndQuery : pathAndQuery.slice(0, qIndex)
+    const query = parseQuery(qIndex === -1 ? "" : pathAndQuery.slice(qIndex))
+    const method = request.method.toUpperCase()
+
+    const reply: Reply = yield* route(request, method, rawPath, query, origin).pipe(
+      Effect.catchAll((e) => Effect.succeed(errorReply(e, origin)))
+    )
+
+    const responseHeaders: Record<string, string> = {
+      "cache-control": "no-cache",
+      pragma: "no-cache",
+      expires: "-1",
+      "x-ms-request-id": crypto.randomUUID(),
+      "x-ms-keyvault-region": "emulator",
+      "x-ms-keyvault-service-version": "1.9.0.0-emulator",
+      "x-ms-keyvault-network-info": "conn_type=Ipv4;addr=127.0.0.1;act_addr_fam=InterNetwork;",
+      "x-content-type-options": "nosniff",
+      ...(config.scheme === "https" ? { "strict-transport-security": "max-age=31536000;includeSubDomains" } : {}),
+      ...reply.headers
+    }
+    const clientRequestId = headers["x-ms-client-request-id"]
+    if (clientRequestId !== undefined) responseHeaders["x-ms-client-request-id"] = clientRequestId
+    if (reply.status === 204 || reply.body === undefined) {
+      return HttpServerResponse.empty({ status: reply.status, headers: responseHeaders })
+    }
+    return HttpServerResponse.text(JSON.stringify(reply.body), {
+      status: reply.status,
+      contentType: "application/json; charset=utf-8",
+      headers: responseHeaders
+    })
+  })
+
+  function route(
+    request: HttpServerRequest.HttpServerRequest,
+    method: string,
+    rawPath: string,
+    query: Map<string, string>,
+    origin: string
+  ): Effect.Effect<Reply, VaultEngine.VaultError> {
+    return Effect.gen(function*() {
+      // Authentication comes first: the SDK's challenge probe has no token and no body.
+      const auth = request.headers["authorization"]
+      const bearer = auth !== undefined && /^bearer\s+\S+/i.test(auth) ? auth.replace(/^bearer\s+/i, "").trim() : undefined
+      if (bearer === undefined) {
+        return {
+          status: 401,
+          headers: { "www-authenticate": challenge },
+          body: { error: { code: "Unauthorized", message: "AKV10000: Request is missing a Bearer or PoP token." } }
+        }
+      }
+      if (config.token !== undefined && bearer !== config.token) {
+        return {
+          status: 401,
+          headers: { "www-authenticate": challenge },
+          body: { error: { code: "Unauthorized", message: "AKV10022: Invalid audience or token." } }
+        }
+      }
+
+      const apiVersion = query.get("api-version")
+      if (apiVersion === undefined || apiVersion === "") {
+        return yield* fail(400, "BadParameter", "The 'api-version' query parameter is missing or empty.")
+      }
+      if (!API_VERSIONS.has(apiVersion)) {
+        return yield* fail(
+          400,
+          "BadParameter",
+          `The specified version (${apiVersion}) is not recognized. Consider using the latest supported version (${LATEST_API_VERSION}).`
+        )
+      }
+
+      const segments = rawPath.replace(/^\/+/, "").split("/").map((s) => {
+        try {
+          return decodeURIComponent(s)
+        } catch {
+          return s
+        }
+      })
+      const collection = (segments[0] ?? "").toLowerCase()
+      const fmt = formatter(origin, apiVersion)
+
+      const readJson = Effect.gen(function*() {
+        const length = Number(request.headers["content-length"] ?? "0")
+        if (length > MAX_BODY_BYTES) {
+          return yield* fail(413, "RequestEntityTooLarge", `The request body exceeds the maximum size of ${MAX_BODY_BYTES} bytes.`)
+        }
+        const text = yield* request.text.pipe(
+          HttpIncomingMessage.withMaxBodySize(Option.some(MAX_BODY_BYTES)),
+          Effect.mapError(() =>
+            new VaultEngine.VaultError({
+              status: 413,
+              code: "RequestEntityTooLarge",
+              message: `The request body exceeds the maximum size of ${MAX_BODY_BYTES} bytes.`
+            })
+          )
+        )
+        if (text.length > MAX_BODY_BYTES) {
+          return yield* fail(413, "RequestEntityTooLarge", `The request body exceeds the maximum size of ${MAX_BODY_BYTES} bytes.`)
+        }
+        if (text.trim() === "") return yield* fail(400, "BadParameter", "The request body is required.")
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(text)
+        } catch {
+          return yield* fail(400, "BadParameter", "The request body is not valid JSON.")
+        }
+        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+          return yield* fail(400, "BadParameter", "The request body must be a JSON object.")
+        }
+        return parsed as Json
+      })
+
+      const page = <A>(items: ReadonlyArray<A>, path: string, toJson: (a: A) => Json, keyOf: (a: A, i: number) => string) =>
+        Effect.gen(function*() {
+          const rawMax = query.get("maxresults")
+          let max = PAGE_MAX
+          if (rawMax !== undefined) {
+            const n = Number(rawMax)
+            if (!Number.isInteger(n) || n < 1 || n > PAGE_MAX) {
+              return yield* fail(400, "BadParameter", `The value '${rawMax}' of parameter maxresults is invalid. It must be between 1 and ${PAGE_MAX}.`)
+            }
+            max = n
+          }
+          let start = 0
+          const token = query.get("$skiptoken")
+          if (token !== undefined && token !== "") {
+            let marker: unknown
+            try {
+              marker = (JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { NextMarker?: unknown }).NextMarker
+            } catch {
+              marker = undefined
+            }
+            if (typeof marker !== "string" || !marker.startsWith("2!")) {
+              return yield* fail(400, "BadParameter", "The $skiptoken is invalid.")
+            }
+            const m = marker.slice(2)
+            // Markers name the next item (not an offset), so paging stays stable while items are added.
+            const idx = items.findIndex((a, i) => keyOf(a, i) >= m)
+            start = idx === -1 ? items.length : idx
+          }
+          const slice = items.slice(start, start + max)
+          const next = items[start + max]
+          let nextLink: string | null = null
+          if (next !== undefined) {
+            const skip = base64urlJson({ NextMarker: `2!${keyOf(next, start + max)}`, TargetLocation: 0 })
+            nextLink = `${fmt.originWithPort}${path}?api-version=${apiVersion}&$skiptoken=${skip}` +
+              (rawMax !== undefined ? `&maxresults=${max}` : "")
+          }
+          return { status: 200, body: { value: slice.map(toJson), nextLink } } as Reply
+        })
+
+      const notAllowed = () => fail(405, "MethodNotAllowed", `HTTP ${method} not allowed`)
+
+      if (collection === "secrets") {
+        const name = segments[1]
+        const third = segments[2]
+        if (segments.length > 4 || (segments.length === 4 && segments[3] !== "")) {
+          return yield* fail(404, "NotFound", "The requested resource was not found.")
+        }
+        if (name === undefined || name === "") {
+          if (segments.length > 2) return yield* fail(404, "NotFound", "The requested resource was not found.")
+          if (method !== "GET") return yield* notAllowed()
+          const items = yield* engine.listSecrets
+          return yield* page(items, "/secrets", (v) => fmt.item(v, false), (v) => v.name.toLowerCase())
+        }
+        if (name === "restore" && third === undefined && method === "POST") {
+          const body = yield* readJson
+          if (typeof body.value !== "string") return yield* VaultEngine.errors.malformedBackup()
+          const v = yield* engine.restoreSecret(body.value)
+          return { status: 200, body: fmt.bundle(v, false) }
+        }
+        if (third === undefined || third === "") {
+          switch (method) {
+            case "PUT": {
+              if (third === "") return yield* notAllowed()
+              const body = yield* readJson
+              const params = yield* parseSet(body)
+              const v = yield* engine.setSecret(name, params)
+              return { status: 200, body: fmt.bundle(v, true) }
+            }
+            case "GET":
+              return yield* getSecret(name, "")
+            case "PATCH": {
+              const body = yield* readJson
+              const params = yield* parseUpdate(body)
+              const v = yield* engine.updateSecret(name, "", params)
+              return { status: 200, body: fmt.bundle(v, false) }
+            }
+            case "DELETE": {
+              if (third === "") return yield* notAllowed()
+              const v = yield* engine.deleteSecret(name)
+              return { status: 200, body: fmt.deleted(v) }
+            }
+            default:
+              return yield* notAllowed()
+          }
+        }
+        if (third === "versions" && method === "GET") {
+          if (!VaultEngine.NAME_PATTERN.test(name)) return yield* VaultEngine.errors.invalidName(name)
+          const items = yield* engine.listSecretVersions(name)
+          return yield* page(
+            items,
+            `/secrets/${name}/versions`,
+            (v) => fmt.item(v, true),
+            (_, i) => i.toString().padStart(10, "0")
+          )
+        }
+        if (third === "backup" && method === "POST") {
+          const blob = yield* engine.backupSecret(name)
+          return { status: 200, body: { value: blob } }
+        }
+        switch (method) {
+          case "GET":
+            return yield* getSecret(name, third)
+          case "PATCH": {
+            const body = yield* readJson
+            const params = yield* parseUpdate(body)
+            const v = yield* engine.updateSecret(name, third, params)
+            return { status: 200, body: fmt.bundle(v, false) }
+          }
+          default:
+            return yield* notAllowed()
+        }
+      }
+
+      if (collection === "deletedsecrets") {
+        const name = segments[1]
+        const third = segments[2]
+        if (name === undefined || name === "") {
+          if (method !== "GET") return yield* notAllowed()
+          const items = yield* engine.listDeletedSecrets
+          return yield* page(items, "/deletedsecrets", (v) => fmt.deletedItem(v), (v) => v.name.toLowerCase())
+        }
+        if (third === "recover" && method === "POST") {
+          const v = yield* engine.recoverDeletedSecret(name)
+          return { status: 200, body: fmt.bundle(v, false) }
+        }
+        if (third !== undefined && third !== "") return yield* fail(404, "NotFound", "The requested resource was not found.")
+        switch (method) {
+          case "GET":
+            return { status: 200, body: fmt.deleted(yield* engine.getDeletedSecret(name)) }
+          case "DELETE":
+            yield* engine.purgeDeletedSecret(name)
+            return { status: 204 }
+          default:
+            return yield* notAllowed()
+        }
+      }
+
+      return yield* fail(404, "NotFound", "The requested resource was not found.")
+
+      function getSecret(name: string, version: string) {
+        return Effect.gen(function*() {
+          const v = yield* engine.getSecret(name, version)
+          const out = query.get("outcontenttype")
+          if (out !== undefined && out !== "") {
+            if (out !== "application/x-pkcs12" && out !== "application/x-pem-file") {
+              return yield* fail(400, "BadParameter", `The value '${out}' of parameter outContentType is not supported.`)
+            }
+            if (v.contentType !== "application/x-pkcs12") {
+              return yield* fail(400, "BadParameter", "The outContentType parameter is only supported for secrets of content type application/x-pkcs12.")
+            }
+            if (out === "application/x-pem-file") {
+              return yield* fail(400, "BadParameter", "PFX to PEM conversion is not supported by the emulator.")
+            }
+          }
+          return { status: 200, body: fmt.bundle(v, true) } as Reply
+        })
+      }
+    })
+  }
+}
+
+const isInt = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v)
+
+const parseAttributes = (body: Json) =>
+  Effect.gen(function*() {
+    const a = body.attributes
+    if (a === undefined || a === null) return {}
+    if (typeof a !== "object" || Array.isArray(a)) return yield* fail(400, "BadParameter", "The parameter 'attributes' is invalid.")
+    const attrs = a as Json
+    if (attrs.enabled !== undefined && attrs.enabled !== null && typeof attrs.enabled !== "boolean") {
+      return yield* fail(400, "BadParameter", "The attribute 'enabled' must be a boolean.")
+    }
+    for (const k of ["nbf", "exp"] as const) {
+      if (attrs[k] !== undefined && attrs[k] !== null && !isInt(attrs[k])) {
+        return yield* fail(400, "BadParameter", `The attribute '${k}' must be a number of seconds since the epoch.`)
+      }
+    }
+    return {
+      enabled: typeof attrs.enabled === "boolean" ? attrs.enabled : undefined,
+      nbf: isInt(attrs.nbf) ? Math.floor(attrs.nbf) : attrs.nbf === null ? null : undefined,
+      exp: isInt(attrs.exp) ? Math.floor(attrs.exp) : attrs.exp === null ? null : undefined
+    }
+  })
+
+const parseCommon = (body: Json) =>
+  Effect.gen(function*() {
+    if (body.contentType !== undefined && body.contentType !== null && typeof body.contentType !== "string") {
+      return yield* fail(400, "BadParameter", "The parameter 'contentType' must be a string.")
+    }
+    let tags: Record<string, string> | undefined
+    if (body.tags !== undefined && body.tags !== null) {
+      if (typeof body.tags !== "object" || Array.isArray(body.tags)) {
+        return yield* fail(400, "BadParameter", "The parameter 'tags' must be an object.")
+      }
+      tags = {}
+      for (const [k, v] of Object.entries(body.tags as Json)) {
+        if (typeof v !== "string") return yield* fail(400, "BadParameter", `The tag '${k}' must have a string value.`)
+        tags[k] = v
+      }
+    }
+    return { contentType: typeof body.contentType === "string" ? body.contentType : undefined, tags }
+  })
+
+const parseSet = (body: Json) =>
+  Effect.gen(function*() {
+    if (typeof body.value !== "string") {
+      return yield* fail(400, "BadParameter", "The parameter 'value' is required and must be a string.")
+    }
+    const common = yield* parseCommon(body)
+    const attrs = yield* parseAttributes(body)
+    return {
+      value: body.value,
+      ...common,
+      enabled: attrs.enabled,
+      nbf: attrs.nbf ?? undefined,
+      exp: attrs.exp ?? undefined
+    } satisfies VaultEngine.SetParams
+  })
+
+const parseUpdate = (body: Json) =>
+  Effect.gen(function*() {
+    const common = yield* parseCommon(body)
+    const attrs = yield* parseAttributes(body)
+    return { ...common, ...attrs } satisfies VaultEngine.UpdateParams
+  })
+
+const formatter = (origin: string, apiVersion: string) => {
+  const u = new URL(origin)
+  const originWithPort = u.port === "" ? `${u.protocol}//${u.hostname}:${u.protocol === "https:" ? 443 : 80}` : origin
+  const withRecoverableDays = apiVersion !== "7.0"
+  const attributes = (a: VaultEngine.Attributes): Json => {
+    const { recoverableDays, ...rest } = a
+    return withRecoverableDays ? { ...rest, recoverableDays } : rest
+  }
+  const common = (v: VaultEngine.SecretView): Json => ({
+    ...(v.contentType !== undefined ? { contentType: v.contentType } : {}),
+    attributes: attributes(v.attributes),
+    ...(v.tags !== undefined ? { tags: v.tags } : {}),
+    ...(v.managed ? { managed: true } : {})
+  })
+  const bundle = (v: VaultEngine.SecretView, withValue: boolean): Json => ({
+    ...(withValue ? { value: v.value } : {}),
+    id: `${origin}/secrets/${v.name}/${v.version}`,
+    ...common(v),
+    ...(v.kid !== undefined ? { kid: v.kid } : {})
+  })
+  const deletedExtras = (v: VaultEngine.DeletedView): Json => ({
+    recoveryId: `${origin}/deletedsecrets/${v.name}`,
+    deletedDate: v.deletedDate,
+    scheduledPurgeDate: v.scheduledPurgeDate
+  })
+  return {
+    originWithPort,
+    bundle,
+    item: (v: VaultEngine.SecretView, versioned: boolean): Json => ({
+      id: versioned ? `${origin}/secrets/${v.name}/${v.version}` : `${origin}/secrets/${v.name}`,
+      ...common(v)
+    }),
+    deleted: (v: VaultEngine.DeletedView): Json => ({ ...deletedExtras(v), ...bundle(v, false) }),
+    deletedItem: (v: VaultEngine.DeletedView): Json => ({
+      ...deletedExtras(v),
+      id: `${origin}/secrets/${v.name}`,
+      ...common(v)
+    })
+  }
+}

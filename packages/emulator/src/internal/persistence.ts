@@ -1,0 +1,47 @@
+/**
+ * Crash-safe file persistence: write a temp file, fsync it, rename over the target, fsync the directory.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import type { Snapshot } from "../VaultEngine.js"
+
+/** @internal undefined when the file does not exist */
+export const load = (file: string): Snapshot | undefined => {
+  let text: string
+  try {
+    text = fs.readFileSync(file, "utf8")
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined
+    throw e
+  }
+  const parsed = JSON.parse(text) as Snapshot
+  if (parsed.format !== 1 || !Array.isArray(parsed.secrets) || typeof parsed.backupKey !== "string") {
+    throw new Error(`Unrecognised data file format: ${file}`)
+  }
+  return parsed
+}
+
+/** @internal */
+export const save = (file: string, snapshot: Snapshot): void => {
+  const dir = path.dirname(path.resolve(file))
+  fs.mkdirSync(dir, { recursive: true })
+  const tmp = `${file}.${process.pid}.tmp`
+  const fd = fs.openSync(tmp, "w", 0o600)
+  try {
+    fs.writeSync(fd, JSON.stringify(snapshot))
+    fs.fsyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+  fs.renameSync(tmp, file)
+  try {
+    const dfd = fs.openSync(dir, "r")
+    try {
+      fs.fsyncSync(dfd)
+    } finally {
+      fs.closeSync(dfd)
+    }
+  } catch {
+    // Some platforms cannot fsync a directory; the rename is still atomic.
+  }
+}
