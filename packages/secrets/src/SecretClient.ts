@@ -1,0 +1,881 @@
+/**
+ * `SecretClient`: every Key Vault secrets operation as a typed Effect.
+ *
+ * ```ts
+ * SecretClient.layer({ vaultUrl }).pipe(
+ *   Layer.provide(Credential.layerStatic("t")),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * ```
+ *
+ * On Node prefer `NodeHttpClient.layerUndici` from `@effect/platform-node`: global `fetch` measured
+ * about 25 % slower than the official SDK.
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import type * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as ApiVersion from "./ApiVersion.js"
+import * as Credential from "./Credential.js"
+import * as Pipeline from "./internal/pipeline.js"
+import * as Transform from "./internal/transform.js"
+import * as Validate from "./internal/validate.js"
+import { userAgentToken } from "./internal/version.js"
+import * as Wire from "./internal/wire.js"
+import type { DeletedSecret, KeyVaultSecret, SecretProperties } from "./KeyVaultSecret.js"
+import * as PollingPolicy from "./PollingPolicy.js"
+import * as Poller from "./Poller.js"
+import * as RetryPolicy from "./RetryPolicy.js"
+import * as SecretError from "./SecretError.js"
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface SecretClientOptions {
+  /** `https://<vault>.vault.azure.net` (a trailing slash or path is ignored; the port is kept). */
+  readonly vaultUrl: string
+  /** Default: {@link ApiVersion.latest} (2026-04-01). */
+  readonly apiVersion?: ApiVersion.ApiVersion | undefined
+  /** Check that the challenge resource matches the vault host. Default: true. */
+  readonly verifyChallengeResource?: boolean | undefined
+  /** Allow plain HTTP, and only to loopback addresses (emulators, tests). Default: false. */
+  readonly allowInsecureLoopback?: boolean | undefined
+  /** Goes before `effect-keyvault/<version>` in the User-Agent. */
+  readonly userAgentPrefix?: string | undefined
+  /** Per-attempt timeout; a timeout counts as a transport error (and is retried). */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Last-mile customisation of the HttpClient (tracing, proxies, ...). */
+  readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+}
+
+/**
+ * Errors every service call may fail with.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export type ServiceErrors =
+  | SecretError.NotFound
+  | SecretError.Forbidden
+  | SecretError.Exists
+  | SecretError.InvalidArgument
+  | SecretError.RequestErrors
+
+type Base = SecretError.InvalidArgument | SecretError.RequestErrors
+
+/**
+ * @since 0.1.0
+ * @category Errors
+ */
+export type SetSecretError = SecretError.Exists | SecretError.Forbidden | Base
+/**
+ * @since 0.1.0
+ * @category Errors
+ */
+export type GetSecretError = SecretError.NotFound | SecretError.Forbidden | Base
+/**
+ * @since 0.1.0
+ * @category Errors
+ */
+export type UpdateSecretPropertiesError = SecretError.NotFound | SecretError.Forbidden | Base
+/**
+ * Errors of `beginDeleteSecret` (the initial DELETE) and of each poll step.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export type BeginDeleteSecretError = SecretError.NotFound | SecretError.Forbidden | SecretError.Exists | Base
+/**
+ * @since 0.1.0
+ * @category Errors
+ */
+export type DeleteSecretError = BeginDeleteSecretError | SecretError.PollingTimeout
+/**
+ * @since 0.1.0
+ * @category Errors
+ */
+export type GetDeletedSecretError = SecretError.NotFound | SecretError.Forbidden | Base
+/**
+ * @since 0.1.0
+ * @category Errors
+ */
+export type PurgeDeletedSecretError = SecretError.NotFound | SecretError.Forbidden | SecretError.Exists | Base
+/**
+ * Errors of `beginRecoverDeletedSecret` (the initial POST) and of each poll step.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export type BeginRecoverDeletedSecretError = SecretError.NotFound | SecretError.Forbidden | SecretError.Exists | Base
+/**
+ * @since 0.1.0
+ * @category Errors
+ */
+export type RecoverDeletedSecretError = BeginRecoverDeletedSecretError | SecretError.PollingTimeout
+/**
+ * @since 0.1.0
+ * @category Errors
+ */
+export type BackupSecretError = SecretError.NotFound | SecretError.Forbidden | Base
+/**
+ * @since 0.1.0
+ * @category Errors
+ */
+export type RestoreSecretBackupError = SecretError.Exists | SecretError.Forbidden | Base
+/**
+ * Listing never yields 404 (versions of an unknown name are an empty list).
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export type ListError = SecretError.Forbidden | Base
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface SetSecretOptions {
+  readonly contentType?: string | undefined
+  readonly enabled?: boolean | undefined
+  readonly notBefore?: DateTime.DateTime | Date | undefined
+  readonly expiresOn?: DateTime.DateTime | Date | undefined
+  readonly tags?: Readonly<Record<string, string>> | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface GetSecretOptions {
+  /** Omit (or "") for the latest version. */
+  readonly version?: string | undefined
+  /** 2025-07-01+: convert a certificate-backed secret (`application/x-pem-file` / `application/x-pkcs12`). */
+  readonly outContentType?: "application/x-pem-file" | "application/x-pkcs12" | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface UpdateSecretPropertiesOptions extends SetSecretOptions {
+  /** Omit (or "") to update the latest version. */
+  readonly version?: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface PollerOptions {
+  /** A string from `Poller.serialize`: skip the initial request and continue polling. */
+  readonly resumeFrom?: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ListOptions {
+  /** 1..25 items per page (`maxresults`). */
+  readonly maxPageSize?: number | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface PageOptions extends ListOptions {
+  /** A `continuationToken` from a previous page: start there. */
+  readonly continuationToken?: string | undefined
+}
+
+/**
+ * One page of a list operation. `continuationToken` is the service's `nextLink` (absent on the last page).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Page<A> {
+  readonly items: ReadonlyArray<A>
+  readonly continuationToken: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Service {
+  /** `scheme://host[:port]` of the vault. */
+  readonly vaultUrl: string
+  readonly apiVersion: ApiVersion.ApiVersion
+  /** PUT /secrets/{name}: creates a new version. */
+  readonly setSecret: (
+    name: string,
+    value: string | Redacted.Redacted<string>,
+    options?: SetSecretOptions
+  ) => Effect.Effect<KeyVaultSecret, SetSecretError>
+  /** GET /secrets/{name}/{version}. */
+  readonly getSecret: (name: string, options?: GetSecretOptions) => Effect.Effect<KeyVaultSecret, GetSecretError>
+  /** PATCH /secrets/{name}/{version}: properties only, never the value. */
+  readonly updateSecretProperties: (
+    name: string,
+    options?: UpdateSecretPropertiesOptions
+  ) => Effect.Effect<SecretProperties, UpdateSecretPropertiesError>
+  /** Delete and wait (PollingPolicy) until the service has finished. */
+  readonly deleteSecret: (
+    name: string
+  ) => Effect.Effect<DeletedSecret, DeleteSecretError>
+  /** Delete and return at once with a handle. */
+  readonly beginDeleteSecret: (
+    name: string,
+    options?: PollerOptions
+  ) => Effect.Effect<
+    Poller.Poller<DeletedSecret, DeleteSecretError>,
+    BeginDeleteSecretError
+  >
+  /** GET /deletedsecrets/{name}. */
+  readonly getDeletedSecret: (name: string) => Effect.Effect<DeletedSecret, GetDeletedSecretError>
+  /** DELETE /deletedsecrets/{name} (204). */
+  readonly purgeDeletedSecret: (name: string) => Effect.Effect<void, PurgeDeletedSecretError>
+  /** Recover and wait (PollingPolicy) until the secret is readable again. */
+  readonly recoverDeletedSecret: (
+    name: string
+  ) => Effect.Effect<SecretProperties, RecoverDeletedSecretError>
+  /** Recover and return at once with a handle. */
+  readonly beginRecoverDeletedSecret: (
+    name: string,
+    options?: PollerOptions
+  ) => Effect.Effect<
+    Poller.Poller<SecretProperties, RecoverDeletedSecretError>,
+    BeginRecoverDeletedSecretError
+  >
+  /** POST /secrets/{name}/backup: opaque bytes. */
+  readonly backupSecret: (name: string) => Effect.Effect<Uint8Array, BackupSecretError>
+  /** POST /secrets/restore. */
+  readonly restoreSecretBackup: (backup: Uint8Array) => Effect.Effect<SecretProperties, RestoreSecretBackupError>
+  /** GET /secrets, following nextLink (also through empty pages). */
+  readonly listPropertiesOfSecrets: (options?: PageOptions) => Stream.Stream<SecretProperties, ListError>
+  /** Page-level access to {@link Service.listPropertiesOfSecrets}. */
+  readonly listPropertiesOfSecretsPages: (
+    options?: PageOptions
+  ) => Stream.Stream<Page<SecretProperties>, ListError>
+  /** GET /secrets/{name}/versions. */
+  readonly listPropertiesOfSecretVersions: (
+    name: string,
+    options?: PageOptions
+  ) => Stream.Stream<SecretProperties, ListError>
+  /** Page-level access to {@link Service.listPropertiesOfSecretVersions}. */
+  readonly listPropertiesOfSecretVersionsPages: (
+    name: string,
+    options?: PageOptions
+  ) => Stream.Stream<Page<SecretProperties>, ListError>
+  /** GET /deletedsecrets. */
+  readonly listDeletedSecrets: (options?: PageOptions) => Stream.Stream<DeletedSecret, ListError>
+  /** Page-level access to {@link Service.listDeletedSecrets}. */
+  readonly listDeletedSecretsPages: (options?: PageOptions) => Stream.Stream<Page<DeletedSecret>, ListError>
+  /**
+   * Send any request through the client's auth/retry pipeline. Relative URLs resolve against the vault;
+   * `api-version` is added when missing. Error statuses are returned, not failed.
+   */
+  readonly sendRequest: (
+    request: HttpClientRequest.HttpClientRequest
+  ) => Effect.Effect<HttpClientResponse.HttpClientResponse, Pipeline.SendError>
+}
+
+/**
+ * @since 0.1.0
+ * @category Context
+ */
+export class SecretClient extends Context.Tag("@effect-keyvault/secrets/SecretClient")<SecretClient, Service>() {}
+
+const spanAttributes = (vault: URL, name: string | undefined) => ({
+  "az.namespace": "Microsoft.KeyVault",
+  "keyvault.vault": vault.host,
+  ...(name !== undefined ? { "keyvault.secret.name": name } : {})
+})
+
+const isLatest = (version: string | undefined) => version === undefined || version === ""
+
+/**
+ * Build the service. The optional {@link RetryPolicy.RetryPolicy} and {@link PollingPolicy.PollingPolicy}
+ * are read from the context when present (at construction, and again around each call, where a policy
+ * provided to a single call wins).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (
+  options: SecretClientOptions
+): Effect.Effect<Service, never, HttpClient.HttpClient | Credential.Credential> =>
+  Effect.gen(function*() {
+    let vault: URL
+    try {
+      vault = new URL(options.vaultUrl.trim())
+    } catch {
+      return yield* Effect.dieMessage(`SecretClient: invalid vaultUrl '${options.vaultUrl}'`)
+    }
+    const vaultUrl = `${vault.protocol}//${vault.host}`
+    const apiVersion = options.apiVersion ?? ApiVersion.latest
+    if (!ApiVersion.isApiVersion(apiVersion)) {
+      return yield* Effect.dieMessage(
+        `SecretClient: unsupported apiVersion '${String(apiVersion)}'; supported: ${ApiVersion.all.join(", ")}`
+      )
+    }
+    const baseClient = yield* HttpClient.HttpClient
+    const http = options.transformClient ? options.transformClient(baseClient) : baseClient
+    const credential = yield* Credential.Credential
+    const retryPolicy = Option.getOrElse(yield* Effect.serviceOption(RetryPolicy.RetryPolicy), () =>
+      RetryPolicy.defaultPolicy)
+    const pollingPolicy = Option.getOrElse(yield* Effect.serviceOption(PollingPolicy.PollingPolicy), () =>
+      PollingPolicy.defaultPolicy)
+    const prefix = options.userAgentPrefix?.trim()
+    const pipeline = yield* Pipeline.make({
+      vaultUrl,
+      verifyChallengeResource: options.verifyChallengeResource ?? true,
+      allowInsecureLoopback: options.allowInsecureLoopback ?? false,
+      userAgent: prefix ? `${prefix} ${userAgentToken}` : userAgentToken,
+      timeout: options.timeout === undefined ? undefined : Duration.decode(options.timeout),
+      retryPolicy
+    }, http, credential)
+
+    const url = (path: string, extra = "") => `${vaultUrl}${path}?api-version=${apiVersion}${extra}`
+    const seg = (s: string) => encodeURIComponent(s)
+    const jsonBody = (body: unknown) => HttpClientRequest.bodyText(JSON.stringify(body), "application/json")
+
+    const traced = <A, E, R>(operation: string, name: string | undefined, effect: Effect.Effect<A, E, R>) =>
+      Effect.withSpan(effect, `SecretClient.${operation}`, {
+        attributes: spanAttributes(vault, name),
+        kind: "client",
+        captureStackTrace: false
+      })
+
+    // A status an operation does not list (e.g. 409 on a GET) still fails, as a generic HttpError.
+    const asHttpError = (e: SecretError.NotFound | SecretError.Forbidden | SecretError.Exists) =>
+      Effect.fail(
+        new SecretError.HttpError({
+          vault: e.vault,
+          name: e.name,
+          status: e.status,
+          code: e.code,
+          innerCode: e.innerCode,
+          requestId: e.requestId,
+          message: e.message
+        })
+      )
+
+    const send = (request: HttpClientRequest.HttpClientRequest, ctx: Pipeline.Ctx) => pipeline.send(request, ctx)
+    const decode = <A, I>(
+      res: HttpClientResponse.HttpClientResponse,
+      ctx: Pipeline.Ctx,
+      schema: Schema.Schema<A, I>,
+      expected?: ReadonlyArray<number>
+    ) => Pipeline.decodeResponse(vaultUrl, res, ctx, schema, expected)
+
+    const attributesBody = (o: SetSecretOptions) => {
+      const attributes: { enabled?: boolean; nbf?: number; exp?: number } = {}
+      if (o.enabled !== undefined) attributes.enabled = o.enabled
+      const nbf = Transform.toEpoch(o.notBefore)
+      if (nbf !== undefined) attributes.nbf = nbf
+      const exp = Transform.toEpoch(o.expiresOn)
+      if (exp !== undefined) attributes.exp = exp
+      return attributes
+    }
+
+    const setSecretRaw = (name: string, value: string | Redacted.Redacted<string>, opts: SetSecretOptions = {}) => {
+      const ctx = { name, operation: "setSecret" }
+      return traced(
+        "setSecret",
+        name,
+        Effect.gen(function*() {
+          const raw = Redacted.isRedacted(value) ? Redacted.value(value) : value
+          yield* Validate.name(vaultUrl, name)
+          yield* Validate.value(vaultUrl, name, raw)
+          yield* Validate.properties(vaultUrl, name, opts)
+          const body: Wire.SecretSetParameters = {
+            value: raw,
+            ...(opts.tags !== undefined ? { tags: { ...opts.tags } } : {}),
+            ...(opts.contentType !== undefined ? { contentType: opts.contentType } : {}),
+            // Always sent, like the official SDK (the recordings show `"attributes":{}`).
+            attributes: attributesBody(opts)
+          }
+          const res = yield* send(HttpClientRequest.put(url(`/secrets/${seg(name)}`)).pipe(jsonBody(body)), ctx)
+          return yield* decode(res, ctx, Transform.KeyVaultSecretFromBundle)
+        })
+      )
+    }
+
+    const getSecretRaw = (name: string, opts: GetSecretOptions = {}) => {
+      const ctx = { name, operation: "getSecret" }
+      return traced(
+        "getSecret",
+        name,
+        Effect.gen(function*() {
+          yield* Validate.name(vaultUrl, name)
+          yield* Validate.version(vaultUrl, name, opts.version)
+          let extra = ""
+          if (opts.outContentType !== undefined) {
+            if (!ApiVersion.supportsOutContentType(apiVersion)) {
+              return yield* new SecretError.InvalidArgument({
+                vault: vaultUrl,
+                name,
+                argument: "outContentType",
+                message: `outContentType needs api-version 2025-07-01 or later; this client uses ${apiVersion}.`
+              })
+            }
+            extra = `&outContentType=${encodeURIComponent(opts.outContentType)}`
+          }
+          const version = isLatest(opts.version) ? "" : seg(opts.version!)
+          const res = yield* send(HttpClientRequest.get(url(`/secrets/${seg(name)}/${version}`, extra)), ctx)
+          return yield* decode(res, ctx, Transform.KeyVaultSecretFromBundle)
+        })
+      )
+    }
+
+    const updateSecretPropertiesRaw = (name: string, opts: UpdateSecretPropertiesOptions = {}) => {
+      const ctx = { name, operation: "updateSecretProperties" }
+      return traced(
+        "updateSecretProperties",
+        name,
+        Effect.gen(function*() {
+          yield* Validate.name(vaultUrl, name)
+          yield* Validate.version(vaultUrl, name, opts.version)
+          yield* Validate.properties(vaultUrl, name, opts)
+          const body: Wire.SecretUpdateParameters = {
+            ...(opts.contentType !== undefined ? { contentType: opts.contentType } : {}),
+            attributes: attributesBody(opts),
+            ...(opts.tags !== undefined ? { tags: { ...opts.tags } } : {})
+          }
+          const version = isLatest(opts.version) ? "" : seg(opts.version!)
+          const res = yield* send(
+            HttpClientRequest.patch(url(`/secrets/${seg(name)}/${version}`)).pipe(jsonBody(body)),
+            ctx
+          )
+          return yield* decode(res, ctx, Transform.SecretPropertiesFromBundle)
+        })
+      )
+    }
+
+    const getDeletedSecretRaw = (name: string, operation: string) => {
+      const ctx = { name, operation }
+      return send(HttpClientRequest.get(url(`/deletedsecrets/${seg(name)}`)), ctx).pipe(
+        Effect.map((res) => ({ res, ctx }))
+      )
+    }
+
+    const getDeletedSecretNarrowed = (name: string) =>
+      traced(
+        "getDeletedSecret",
+        name,
+        Effect.gen(function*() {
+          yield* Validate.name(vaultUrl, name)
+          const { ctx, res } = yield* getDeletedSecretRaw(name, "getDeletedSecret")
+          return yield* decode(res, ctx, Transform.DeletedSecretFromBundle)
+        })
+      )
+
+    const purgeDeletedSecret: Service["purgeDeletedSecret"] = (name) => {
+      const ctx = { name, operation: "purgeDeletedSecret" }
+      return traced(
+        "purgeDeletedSecret",
+        name,
+        Effect.gen(function*() {
+          yield* Validate.name(vaultUrl, name)
+          const res = yield* send(HttpClientRequest.del(url(`/deletedsecrets/${seg(name)}`)), ctx)
+          yield* Pipeline.expectStatus(vaultUrl, res, ctx, [204, 200])
+        })
+      )
+    }
+
+    // ---- pollers ----------------------------------------------------------------------------------------
+
+    type PollErrors = ServiceErrors | SecretError.PollingTimeout
+
+    const makePoller = <A, I>(args: {
+      readonly operation: "delete" | "recover"
+      readonly name: string
+      readonly initial: A
+      readonly isCompleted: boolean
+      readonly schema: Schema.Schema<A, I>
+      /** One poll request; `Some` when finished (with a fresher result where the service gave one). */
+      readonly check: Effect.Effect<Option.Option<A | undefined>, ServiceErrors>
+    }): Effect.Effect<Poller.Poller<A, PollErrors>> =>
+      Effect.gen(function*() {
+        let result = args.initial
+        let isCompleted = args.isCompleted
+        const spanName = args.operation === "delete" ? "pollDeleteSecret" : "pollRecoverDeletedSecret"
+        const poll: Effect.Effect<boolean, ServiceErrors> = Effect.suspend(() =>
+          isCompleted ? Effect.succeed(true) : traced(spanName, args.name, args.check).pipe(
+            Effect.map((o) => {
+              if (Option.isSome(o)) {
+                isCompleted = true
+                if (o.value !== undefined) result = o.value
+              }
+              return isCompleted
+            })
+          )
+        )
+        const pollUntilDone: Effect.Effect<A, PollErrors> = Effect.gen(function*() {
+          // A PollingPolicy provided around a single call wins over the client's.
+          const policy = Option.getOrElse(yield* Effect.serviceOption(PollingPolicy.PollingPolicy), () => pollingPolicy)
+          const driver = yield* Schedule.driver(policy)
+          while (!(yield* poll)) {
+            const next = yield* Effect.option(driver.next(undefined))
+            if (Option.isNone(next)) {
+              return yield* new SecretError.PollingTimeout({
+                vault: vaultUrl,
+                name: args.name,
+                operation: args.operation,
+                message: `${args.operation} of '${args.name}' did not finish before the polling schedule ended; ` +
+                  `resume with the poller's serialized state or use a longer PollingPolicy.`
+              })
+            }
+          }
+          return result
+        })
+        const state = Effect.sync(() => {
+          const encoded = Schema.encodeSync(args.schema)(result) as Record<string, unknown>
+          // The state may be stored anywhere; it must never carry a secret value.
+          const { value: _value, ...withoutValue } = encoded
+          return new Poller.PollerState({
+            operation: args.operation,
+            vaultUrl,
+            name: args.name,
+            isCompleted,
+            result: withoutValue
+          })
+        })
+        return {
+          operation: args.operation,
+          name: args.name,
+          get result() {
+            return result
+          },
+          poll,
+          pollUntilDone,
+          state,
+          serialize: Effect.map(state, (s) => Schema.encodeSync(Poller.PollerStateFromJson)(s))
+        }
+      })
+
+    const resume = <A, I>(
+      operation: "delete" | "recover",
+      name: string,
+      resumeFrom: string,
+      schema: Schema.Schema<A, I>
+    ) =>
+      Effect.gen(function*() {
+        const invalid = (why: string) =>
+          new SecretError.InvalidArgument({
+            vault: vaultUrl,
+            name,
+            argument: "resumeFrom",
+            message: `Cannot resume the ${operation} poller: ${why}.`
+          })
+        const state = yield* Schema.decodeUnknown(Poller.PollerStateFromJson)(resumeFrom).pipe(
+          Effect.mapError(() => invalid("not a serialized poller state"))
+        )
+        if (state.operation !== operation) return yield* invalid(`the state is for a ${state.operation} operation`)
+        if (state.name !== name) return yield* invalid(`the state is for secret '${state.name}'`)
+        if (state.vaultUrl !== vaultUrl) return yield* invalid(`the state is for vault '${state.vaultUrl}'`)
+        const result = yield* Schema.decodeUnknown(schema)(state.result).pipe(
+          Effect.mapError(() => invalid("the stored result does not decode"))
+        )
+        return { result, isCompleted: state.isCompleted }
+      })
+
+    const deleteCheck = (name: string): Effect.Effect<Option.Option<DeletedSecret | undefined>, ServiceErrors> =>
+      Effect.gen(function*() {
+        const { ctx, res } = yield* getDeletedSecretRaw(name, "pollDeleteSecret")
+        if (res.status === 404) {
+          yield* Effect.ignore(res.arrayBuffer)
+          return Option.none()
+        }
+        if (res.status === 403) {
+          // The object exists but we may not read it: the delete has finished.
+          yield* Effect.ignore(res.arrayBuffer)
+          return Option.some(undefined)
+        }
+        return Option.some(yield* decode(res, ctx, Transform.DeletedSecretFromBundle))
+      })
+
+    const beginDeleteSecret: Service["beginDeleteSecret"] = (name, opts = {}) =>
+      traced(
+        "beginDeleteSecret",
+        name,
+        Effect.gen(function*() {
+          yield* Validate.name(vaultUrl, name)
+          const check = deleteCheck(name)
+          if (opts.resumeFrom !== undefined) {
+            const r = yield* resume("delete", name, opts.resumeFrom, Transform.DeletedSecretFromBundle)
+            return yield* makePoller({
+              operation: "delete",
+              name,
+              initial: r.result,
+              isCompleted: r.isCompleted,
+              schema: Transform.DeletedSecretFromBundle,
+              check
+            })
+          }
+          const ctx = { name, operation: "deleteSecret" }
+          const res = yield* send(HttpClientRequest.del(url(`/secrets/${seg(name)}`)), ctx)
+          const deleted = yield* decode(res, ctx, Transform.DeletedSecretFromBundle)
+          return yield* makePoller({
+            operation: "delete",
+            name,
+            initial: deleted,
+            // No recoveryId: soft delete is off and the secret is already gone.
+            isCompleted: deleted.recoveryId === undefined,
+            schema: Transform.DeletedSecretFromBundle,
+            check
+          })
+        })
+      )
+
+    const deleteSecret: Service["deleteSecret"] = (name) =>
+      traced("deleteSecret", name, Effect.flatMap(beginDeleteSecret(name), (p) => p.pollUntilDone))
+
+    const getLatestRaw = (name: string, operation: string) => {
+      const ctx = { name, operation }
+      return send(HttpClientRequest.get(url(`/secrets/${seg(name)}/`)), ctx).pipe(
+        Effect.map((res) => ({ res, ctx }))
+      )
+    }
+
+    const recoverCheck = (name: string): Effect.Effect<Option.Option<SecretProperties | undefined>, ServiceErrors> =>
+      Effect.gen(function*() {
+        const { ctx, res } = yield* getLatestRaw(name, "pollRecoverDeletedSecret")
+        if (res.status === 404) {
+          yield* Effect.ignore(res.arrayBuffer)
+          return Option.none()
+        }
+        if (res.status === 403) {
+          yield* Effect.ignore(res.arrayBuffer)
+          return Option.some(undefined)
+        }
+        return Option.some(yield* decode(res, ctx, Transform.SecretPropertiesFromBundle))
+      })
+
+    const beginRecoverDeletedSecret: Service["beginRecoverDeletedSecret"] = (name, opts = {}) =>
+      traced(
+        "beginRecoverDeletedSecret",
+        name,
+        Effect.gen(function*() {
+          yield* Validate.name(vaultUrl, name)
+          const check = recoverCheck(name)
+          const mk = (initial: SecretProperties, isCompleted: boolean) =>
+            makePoller({
+              operation: "recover",
+              name,
+              initial,
+              isCompleted,
+              schema: Transform.SecretPropertiesFromBundle,
+              check
+            })
+          if (opts.resumeFrom !== undefined) {
+            const r = yield* resume("recover", name, opts.resumeFrom, Transform.SecretPropertiesFromBundle)
+            return yield* mk(r.result, r.isCompleted)
+          }
+          // Already live (recovered earlier)? Then there is nothing to do.
+          const existing = yield* getLatestRaw(name, "beginRecoverDeletedSecret")
+          if (existing.res.status === 200) {
+            const props = yield* Effect.either(
+              decode(existing.res, existing.ctx, Transform.SecretPropertiesFromBundle)
+            )
+            if (props._tag === "Right") return yield* mk(props.right, true)
+          } else {
+            yield* Effect.ignore(existing.res.arrayBuffer)
+          }
+          const ctx = { name, operation: "recoverDeletedSecret" }
+          const res = yield* send(HttpClientRequest.post(url(`/deletedsecrets/${seg(name)}/recover`)), ctx)
+          const props = yield* decode(res, ctx, Transform.SecretPropertiesFromBundle)
+          return yield* mk(props, false)
+        })
+      )
+
+    const recoverDeletedSecret: Service["recoverDeletedSecret"] = (name) =>
+      traced(
+        "recoverDeletedSecret",
+        name,
+        Effect.flatMap(beginRecoverDeletedSecret(name), (p) => p.pollUntilDone)
+      )
+
+    // ---- backup / restore -------------------------------------------------------------------------------
+
+    const backupSecretRaw = (name: string) => {
+      const ctx = { name, operation: "backupSecret" }
+      return traced(
+        "backupSecret",
+        name,
+        Effect.gen(function*() {
+          yield* Validate.name(vaultUrl, name)
+          const res = yield* send(HttpClientRequest.post(url(`/secrets/${seg(name)}/backup`)), ctx)
+          const body = yield* decode(res, ctx, Wire.BackupSecretResult)
+          return Transform.fromBase64Url(body.value)
+        })
+      )
+    }
+
+    const restoreSecretBackupRaw = (backup: Uint8Array) => {
+      const ctx = { name: undefined, operation: "restoreSecretBackup" }
+      return traced(
+        "restoreSecretBackup",
+        undefined,
+        Effect.gen(function*() {
+          if (!(backup instanceof Uint8Array) || backup.length === 0) {
+            return yield* new SecretError.InvalidArgument({
+              vault: vaultUrl,
+              argument: "backup",
+              message: "The backup must be a non-empty Uint8Array from backupSecret."
+            })
+          }
+          const res = yield* send(
+            HttpClientRequest.post(url(`/secrets/restore`)).pipe(
+              jsonBody({ value: Transform.toBase64Url(backup) })
+            ),
+            ctx
+          )
+          return yield* decode(res, ctx, Transform.SecretPropertiesFromBundle)
+        })
+      )
+    }
+
+    // ---- paging -----------------------------------------------------------------------------------------
+
+    const withApiVersion = (link: string) => /[?&]api-version=/.test(link) ? link : `${link}${link.includes("?") ? "&" : "?"}api-version=${apiVersion}`
+
+    const pages = <A, I>(
+      operation: string,
+      name: string | undefined,
+      path: string,
+      opts: PageOptions,
+      schema: Schema.Schema<{ readonly value: ReadonlyArray<A>; readonly nextLink?: string }, I>
+    ): Stream.Stream<Page<A>, ListError> => {
+      const ctx = { name, operation }
+      const fetchPage = (link: string) =>
+        traced(
+          operation,
+          name,
+          Effect.gen(function*() {
+            const res = yield* send(HttpClientRequest.get(link), ctx)
+            const page = yield* decode(res, ctx, schema)
+            const next = page.nextLink === undefined || page.nextLink === "" ? undefined : withApiVersion(page.nextLink)
+            return [{ items: page.value, continuationToken: next }, Option.fromNullable(next)] as const
+          }).pipe(Effect.catchTags({ NotFound: asHttpError, Exists: asHttpError }))
+        )
+      return Stream.unwrap(Effect.gen(function*() {
+        if (name !== undefined) yield* Validate.name(vaultUrl, name)
+        yield* Validate.maxPageSize(vaultUrl, opts.maxPageSize)
+        const first = opts.continuationToken !== undefined
+          ? withApiVersion(opts.continuationToken)
+          : url(path, opts.maxPageSize !== undefined ? `&maxresults=${opts.maxPageSize}` : "")
+        return Stream.paginateEffect(first, fetchPage)
+      }))
+    }
+
+    const items = <A>(s: Stream.Stream<Page<A>, ListError>) => Stream.flatMap(s, (p) => Stream.fromIterable(p.items))
+
+    const listPropertiesOfSecretsPages: Service["listPropertiesOfSecretsPages"] = (opts = {}) =>
+      pages("listPropertiesOfSecrets", undefined, "/secrets", opts, Transform.SecretPage)
+    const listPropertiesOfSecretVersionsPages: Service["listPropertiesOfSecretVersionsPages"] = (name, opts = {}) =>
+      pages("listPropertiesOfSecretVersions", name, `/secrets/${seg(name)}/versions`, opts, Transform.SecretPage)
+    const listDeletedSecretsPages: Service["listDeletedSecretsPages"] = (opts = {}) =>
+      pages("listDeletedSecrets", undefined, "/deletedsecrets", opts, Transform.DeletedSecretPage)
+
+    // ---- raw --------------------------------------------------------------------------------------------
+
+    const sendRequest: Service["sendRequest"] = (request) => {
+      let target = request.url
+      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
+        target = `${vaultUrl}${target.startsWith("/") ? "" : "/"}${target}`
+      }
+      const hasVersion = /[?&]api-version=/.test(target) || request.urlParams.some(([k]) => k === "api-version")
+      const prepared = HttpClientRequest.setUrl(request, hasVersion ? target : withApiVersion(target))
+      return traced("sendRequest", undefined, send(prepared, { name: undefined, operation: "sendRequest" }))
+    }
+
+    // Public methods: the raw implementations with statuses an operation does not list turned into HttpError.
+    const setSecret: Service["setSecret"] = (name, value, opts) =>
+      setSecretRaw(name, value, opts).pipe(Effect.catchTag("NotFound", asHttpError))
+    const getSecret: Service["getSecret"] = (name, opts) =>
+      getSecretRaw(name, opts).pipe(Effect.catchTag("Exists", asHttpError))
+    const updateSecretProperties: Service["updateSecretProperties"] = (name, opts) =>
+      updateSecretPropertiesRaw(name, opts).pipe(Effect.catchTag("Exists", asHttpError))
+    const getDeletedSecret: Service["getDeletedSecret"] = (name) =>
+      getDeletedSecretNarrowed(name).pipe(Effect.catchTag("Exists", asHttpError))
+    const backupSecret: Service["backupSecret"] = (name) =>
+      backupSecretRaw(name).pipe(Effect.catchTag("Exists", asHttpError))
+    const restoreSecretBackup: Service["restoreSecretBackup"] = (backup) =>
+      restoreSecretBackupRaw(backup).pipe(Effect.catchTag("NotFound", asHttpError))
+
+    return SecretClient.of({
+      vaultUrl,
+      apiVersion,
+      setSecret,
+      getSecret,
+      updateSecretProperties,
+      deleteSecret,
+      beginDeleteSecret,
+      getDeletedSecret,
+      purgeDeletedSecret,
+      recoverDeletedSecret,
+      beginRecoverDeletedSecret,
+      backupSecret,
+      restoreSecretBackup,
+      listPropertiesOfSecrets: (opts) => items(listPropertiesOfSecretsPages(opts)),
+      listPropertiesOfSecretsPages,
+      listPropertiesOfSecretVersions: (name, opts) => items(listPropertiesOfSecretVersionsPages(name, opts)),
+      listPropertiesOfSecretVersionsPages,
+      listDeletedSecrets: (opts) => items(listDeletedSecretsPages(opts)),
+      listDeletedSecretsPages,
+      sendRequest
+    })
+  })
+
+/**
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (
+  options: SecretClientOptions
+): Layer.Layer<SecretClient, never, HttpClient.HttpClient | Credential.Credential> =>
+  Layer.effect(SecretClient, make(options))
+
+/**
+ * Options from Effect Config, e.g. `layerConfig({ vaultUrl: Config.string("AZURE_KEYVAULT_URL") })`.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerConfig = (
+  config: Config.Config.Wrap<SecretClientOptions>
+): Layer.Layer<SecretClient, ConfigError.ConfigError, HttpClient.HttpClient | Credential.Credential> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), (options) => layer(options)))
+
+/**
+ * `AZURE_KEYVAULT_URL` (required) and `AZURE_KEYVAULT_API_VERSION` (optional) from the ConfigProvider.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerFromEnv: Layer.Layer<
+  SecretClient,
+  ConfigError.ConfigError,
+  HttpClient.HttpClient | Credential.Credential
+> = layerConfig({
+  vaultUrl: Config.string("AZURE_KEYVAULT_URL"),
+  apiVersion: Config.literal(...ApiVersion.all)("AZURE_KEYVAULT_API_VERSION").pipe(Config.option, Config.map(Option.getOrUndefined))
+})

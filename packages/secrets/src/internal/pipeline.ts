@@ -1,0 +1,411 @@
+/**
+ * The request pipeline every operation goes through: URL safety checks, challenge auth with a per-client
+ * token cache, CAE, client request id + user agent, per-attempt timeout, retry, and status → typed error.
+ */
+import * as HttpBody from "@effect/platform/HttpBody"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as SynchronizedRef from "effect/SynchronizedRef"
+import type * as Credential from "../Credential.js"
+import * as RetryPolicy from "../RetryPolicy.js"
+import * as SecretError from "../SecretError.js"
+import * as Challenge from "./challenge.js"
+import * as Wire from "./wire.js"
+
+export interface PipelineOptions {
+  /** Normalised `scheme://host[:port]`. */
+  readonly vaultUrl: string
+  readonly verifyChallengeResource: boolean
+  readonly allowInsecureLoopback: boolean
+  readonly userAgent: string
+  readonly timeout: Duration.Duration | undefined
+  readonly retryPolicy: RetryPolicy.Policy
+}
+
+/** Who the request is about, for error messages. */
+export interface Ctx {
+  readonly name?: string | undefined
+  readonly operation: string
+}
+
+export type SendError = SecretError.TransportError | SecretError.CredentialError | SecretError.ChallengeError
+
+interface ChallengeState {
+  readonly scope: string
+  readonly tenantId: string | undefined
+}
+
+interface CachedToken {
+  readonly key: string
+  readonly token: Credential.AccessToken
+}
+
+/** Refresh this long before expiry; inside it the cached token is still used if the refresh fails. */
+const refreshWindowMs = 2 * 60_000
+const forcedWindowMs = 1_000
+
+export interface Pipeline {
+  readonly vaultUrl: string
+  readonly send: (
+    request: HttpClientRequest.HttpClientRequest,
+    ctx: Ctx
+  ) => Effect.Effect<HttpClientResponse.HttpClientResponse, SendError>
+}
+
+const headerOf = (res: HttpClientResponse.HttpClientResponse, name: string): string | undefined => res.headers[name]
+
+const drain = (res: HttpClientResponse.HttpClientResponse) => Effect.ignore(res.arrayBuffer)
+
+export const make = (
+  options: PipelineOptions,
+  http: HttpClient.HttpClient,
+  credential: Credential.Service
+): Effect.Effect<Pipeline> =>
+  Effect.gen(function*() {
+    const vault = new URL(options.vaultUrl)
+    const challengeRef = yield* Ref.make(Option.none<ChallengeState>())
+    const tokenRef = yield* SynchronizedRef.make(Option.none<CachedToken>())
+
+    const credentialError = (ctx: Ctx, e: Credential.TokenError) =>
+      new SecretError.CredentialError({
+        vault: options.vaultUrl,
+        name: ctx.name,
+        message: `${ctx.operation}: ${e.message}`,
+        cause: e.cause
+      })
+
+    // One refresh at a time: concurrent callers wait on the same SynchronizedRef update and reuse its token.
+    const getToken = (state: ChallengeState, ctx: Ctx, claims?: string) =>
+      SynchronizedRef.modifyEffect(tokenRef, (current) =>
+        Effect.gen(function*() {
+          const now = yield* Clock.currentTimeMillis
+          const key = `${state.tenantId ?? ""}|${state.scope}`
+          if (claims === undefined && Option.isSome(current) && current.value.key === key) {
+            const t = current.value.token
+            const refreshAt = t.refreshAfterTimestamp ?? t.expiresOnTimestamp - refreshWindowMs
+            if (now < refreshAt) return [t, current] as const
+          }
+          const fresh = yield* credential.getToken([state.scope], {
+            tenantId: state.tenantId,
+            claims,
+            enableCae: true
+          }).pipe(Effect.either)
+          if (fresh._tag === "Right") {
+            return [fresh.right, Option.some({ key, token: fresh.right })] as const
+          }
+          // A failed proactive refresh keeps the still-valid token.
+          if (
+            claims === undefined && Option.isSome(current) && current.value.key === key &&
+            now < current.value.token.expiresOnTimestamp - forcedWindowMs
+          ) {
+            yield* Effect.logWarning("Token refresh failed; using the cached token until it expires")
+            return [current.value.token, current] as const
+          }
+          return yield* Effect.fail(credentialError(ctx, fresh.left))
+        }))
+
+    const execute = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) => {
+      const run = http.execute(request).pipe(
+        Effect.mapError((e) =>
+          new SecretError.TransportError({
+            vault: options.vaultUrl,
+            name: ctx.name,
+            reason: e._tag === "RequestError" ? e.reason : "Transport",
+            message: `${ctx.operation}: ${request.method} ${vault.host} failed before a response: ${e.message}`,
+            cause: e.cause
+          })
+        )
+      )
+      if (options.timeout === undefined) return run
+      const timeout = options.timeout
+      return Effect.timeoutFail(run, {
+        duration: timeout,
+        onTimeout: () =>
+          new SecretError.TransportError({
+            vault: options.vaultUrl,
+            name: ctx.name,
+            reason: "Timeout",
+            message: `${ctx.operation}: no response within ${Duration.format(timeout)}`
+          })
+      })
+    }
+
+    const challengeError = (ctx: Ctx, reason: SecretError.ChallengeError["reason"], message: string) =>
+      new SecretError.ChallengeError({ vault: options.vaultUrl, name: ctx.name, reason, message })
+
+    /** Accept a challenge only after its resource is verified. */
+    const acceptChallenge = (c: Challenge.Challenge, ctx: Ctx) =>
+      Effect.gen(function*() {
+        const scope = Challenge.scopeOf(c)
+        if (scope === undefined) return Option.none<ChallengeState>()
+        if (options.verifyChallengeResource) {
+          const verdict = Challenge.verifyResource(vault.hostname, scope)
+          if (verdict === "invalid") {
+            return yield* challengeError(ctx, "InvalidChallenge", `The challenge contains invalid scope '${scope}'.`)
+          }
+          if (verdict === "mismatch") {
+            return yield* challengeError(
+              ctx,
+              "ResourceMismatch",
+              `The challenge resource '${
+                new URL(scope).hostname
+              }' does not match the requested domain '${vault.hostname}'. Set verifyChallengeResource: false in the client options to disable this check. See https://aka.ms/azsdk/blog/vault-uri for more information.`
+            )
+          }
+        }
+        const state: ChallengeState = { scope, tenantId: c.tenantId }
+        yield* Ref.set(challengeRef, Option.some(state))
+        return Option.some(state)
+      })
+
+    const authorize = (request: HttpClientRequest.HttpClientRequest, token: Credential.AccessToken) =>
+      HttpClientRequest.bearerToken(request, token.token)
+
+    const sendAuthorized = (
+      request: HttpClientRequest.HttpClientRequest,
+      state: ChallengeState,
+      ctx: Ctx,
+      allowNewChallenge: boolean
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, SendError> =>
+      Effect.gen(function*() {
+        const token = yield* getToken(state, ctx)
+        const res = yield* execute(authorize(request, token), ctx)
+        if (res.status !== 401) return res
+        const header = headerOf(res, "www-authenticate")
+        if (header === undefined) {
+          // A 401 without a challenge: forget the cached one so the next request starts over.
+          yield* Ref.set(challengeRef, Option.none())
+          return res
+        }
+        const c = Challenge.parseWWWAuthenticate(header)
+        if (c.error === "insufficient_claims" && c.claims !== undefined) {
+          yield* drain(res)
+          yield* Effect.logDebug("CAE insufficient_claims challenge; retrying once with claims")
+          const claimsToken = yield* getToken(state, ctx, Challenge.decodeClaims(c.claims))
+          // Only one CAE round: a second challenge goes back to the caller as 401.
+          return yield* execute(authorize(request, claimsToken), ctx)
+        }
+        if (allowNewChallenge) {
+          const next = yield* acceptChallenge(c, ctx)
+          if (Option.isSome(next)) {
+            yield* drain(res)
+            return yield* sendAuthorized(request, next.value, ctx, false)
+          }
+        }
+        return res
+      })
+
+    const attempt = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) =>
+      Effect.gen(function*() {
+        const known = yield* Ref.get(challengeRef)
+        if (Option.isSome(known)) return yield* sendAuthorized(request, known.value, ctx, true)
+        // First request of this client: no token, no body; the 401 challenge says where to get a token.
+        const probe = HttpClientRequest.setBody(request, HttpBody.empty)
+        const res = yield* execute(probe, ctx)
+        if (res.status !== 401) {
+          if (request.body._tag === "Empty") return res
+          yield* drain(res)
+          return yield* execute(request, ctx)
+        }
+        const header = headerOf(res, "www-authenticate")
+        if (header === undefined) return res
+        const accepted = yield* acceptChallenge(Challenge.parseWWWAuthenticate(header), ctx)
+        if (Option.isNone(accepted)) return res
+        yield* drain(res)
+        return yield* sendAuthorized(request, accepted.value, ctx, false)
+      })
+
+    const checkUrl = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) =>
+      Effect.gen(function*() {
+        let url: URL
+        try {
+          url = new URL(request.url)
+        } catch {
+          return yield* new SecretError.TransportError({
+            vault: options.vaultUrl,
+            name: ctx.name,
+            reason: "InvalidUrl",
+            message: `${ctx.operation}: invalid request URL`
+          })
+        }
+        if (url.protocol === "http:") {
+          if (!(options.allowInsecureLoopback && Challenge.isLoopback(url.hostname))) {
+            return yield* challengeError(
+              ctx,
+              "InsecureUrl",
+              `Refusing to send a bearer token over plain HTTP to '${url.host}'. Key Vault requires HTTPS; ` +
+                `plain HTTP is allowed only to a loopback address with allowInsecureLoopback: true.`
+            )
+          }
+        } else if (url.protocol !== "https:") {
+          return yield* challengeError(ctx, "InsecureUrl", `Unsupported URL scheme '${url.protocol}'.`)
+        }
+        if (url.protocol !== vault.protocol || url.host.toLowerCase() !== vault.host.toLowerCase()) {
+          return yield* challengeError(
+            ctx,
+            "ForeignHost",
+            `Refusing to send a request for vault '${vault.host}' to another host '${url.host}'.`
+          )
+        }
+      })
+
+    const send = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) =>
+      Effect.gen(function*() {
+        yield* checkUrl(request, ctx)
+        const prepared = request.pipe(
+          HttpClientRequest.setHeaders({
+            "x-ms-client-request-id": crypto.randomUUID(),
+            "user-agent": options.userAgent,
+            accept: "application/json"
+          })
+        )
+        // A RetryPolicy provided around a single call wins over the client's.
+        const policy = Option.getOrElse(yield* Effect.serviceOption(RetryPolicy.RetryPolicy), () => options.retryPolicy)
+        const driver = yield* Schedule.driver(policy)
+        while (true) {
+          const outcome = yield* Effect.either(attempt(prepared, ctx))
+          let input: RetryPolicy.RetryInput
+          if (outcome._tag === "Left") {
+            if (outcome.left._tag !== "TransportError") return yield* outcome.left
+            input = { status: undefined, retryAfter: undefined }
+          } else {
+            const res = outcome.right
+            const now = yield* Clock.currentTimeMillis
+            const retryAfter = res.status === 429 || res.status === 503
+              ? RetryPolicy.parseRetryAfter(res.headers, now)
+              : undefined
+            yield* Effect.logDebug(`${ctx.operation}: ${request.method} ${vault.host} -> ${res.status}`)
+            if (!RetryPolicy.isRetryableStatus(res.status, retryAfter !== undefined)) return res
+            input = { status: res.status, retryAfter }
+          }
+          const next = yield* Effect.option(driver.next(input))
+          if (Option.isNone(next)) {
+            if (outcome._tag === "Left") return yield* outcome.left
+            return outcome.right
+          }
+          if (outcome._tag === "Right") yield* drain(outcome.right)
+          yield* Effect.logDebug(`${ctx.operation}: retrying after ${input.status ?? "transport error"}`)
+        }
+      })
+
+    return { vaultUrl: options.vaultUrl, send }
+  })
+
+// ---------------------------------------------------------------------------------------------------------
+// Responses → models or typed errors
+
+const requestIdOf = (res: HttpClientResponse.HttpClientResponse) => res.headers["x-ms-request-id"]
+
+const decodeKeyVaultError = Schema.decodeUnknownOption(Schema.parseJson(Wire.KeyVaultError))
+
+/** Status → typed error. Only the service's code and message go into the error, never a request body. */
+export const failForStatus = (
+  vaultUrl: string,
+  res: HttpClientResponse.HttpClientResponse,
+  ctx: Ctx
+): Effect.Effect<never, SecretError.RequestErrors | SecretError.NotFound | SecretError.Forbidden | SecretError.Exists> =>
+  Effect.gen(function*() {
+    const text = yield* Effect.orElseSucceed(res.text, () => "")
+    const body = decodeKeyVaultError(text)
+    const err = Option.isSome(body) ? body.value.error ?? undefined : undefined
+    const code = err?.code ?? undefined
+    const innerCode = err?.innererror?.code ?? undefined
+    const serviceMessage = err?.message ?? (text === "" ? `HTTP ${res.status}` : `HTTP ${res.status}`)
+    const common = {
+      vault: vaultUrl,
+      name: ctx.name,
+      status: res.status,
+      code,
+      innerCode,
+      requestId: requestIdOf(res)
+    }
+    const prefix = `${ctx.operation}${ctx.name !== undefined ? ` '${ctx.name}'` : ""}: `
+    switch (res.status) {
+      case 401:
+        return yield* new SecretError.Unauthorized({
+          ...common,
+          message: `${prefix}${serviceMessage} (check the credential's tenant and the token's audience)`
+        })
+      case 403:
+        return yield* new SecretError.Forbidden({ ...common, message: `${prefix}${serviceMessage}` })
+      case 404:
+        return yield* new SecretError.NotFound({ ...common, message: `${prefix}${serviceMessage}` })
+      case 409: {
+        // The restore-conflict message itself mentions "being deleted", so it is checked first.
+        const reason: SecretError.ConflictReason = innerCode === "ObjectIsDeletedButRecoverable" ||
+            /deleted but recoverable/i.test(serviceMessage)
+          ? "DeletedButRecoverable"
+          : /conflict restoring/i.test(serviceMessage) || ctx.operation === "restoreSecretBackup"
+          ? "RestoreConflict"
+          : innerCode === "ObjectIsBeingDeleted" || /being deleted/i.test(serviceMessage)
+          ? "BeingDeleted"
+          : "Conflict"
+        const hint = reason === "DeletedButRecoverable"
+          ? " Recover it with recoverDeletedSecret or purge it with purgeDeletedSecret."
+          : reason === "BeingDeleted" || reason === "RestoreConflict"
+          ? " A delete or purge may still be in progress; retry shortly."
+          : ""
+        return yield* new SecretError.Exists({ ...common, reason, message: `${prefix}${serviceMessage}${hint}` })
+      }
+      case 429: {
+        const now = yield* Clock.currentTimeMillis
+        const ra = RetryPolicy.parseRetryAfter(res.headers, now)
+        return yield* new SecretError.Throttled({
+          ...common,
+          retryAfterMs: ra === undefined ? undefined : Duration.toMillis(ra),
+          message: `${prefix}${serviceMessage} (retries exhausted)`
+        })
+      }
+      default:
+        return yield* new SecretError.HttpError({ ...common, message: `${prefix}${serviceMessage}` })
+    }
+  })
+
+/** Describe a ParseError by paths and issue kinds only: decoded input may contain a secret value. */
+const describeParseError = (e: ParseResult.ParseError): string =>
+  ParseResult.ArrayFormatter.formatErrorSync(e)
+    .slice(0, 5)
+    .map((i) => `${i.path.length === 0 ? "<root>" : i.path.join(".")}: ${i._tag}`)
+    .join("; ")
+
+/** Expect `expected` and decode the JSON body with `schema`; anything else is a typed error. */
+export const decodeResponse = <A, I>(
+  vaultUrl: string,
+  res: HttpClientResponse.HttpClientResponse,
+  ctx: Ctx,
+  schema: Schema.Schema<A, I>,
+  expected: ReadonlyArray<number> = [200]
+) =>
+  Effect.gen(function*() {
+    if (!expected.includes(res.status)) return yield* failForStatus(vaultUrl, res, ctx)
+    const malformed = (message: string) =>
+      new SecretError.MalformedResponse({
+        vault: vaultUrl,
+        name: ctx.name,
+        status: res.status,
+        requestId: requestIdOf(res),
+        message: `${ctx.operation}: unexpected response body: ${message}`
+      })
+    const json = yield* res.json.pipe(Effect.mapError(() => malformed("not JSON")))
+    return yield* Schema.decodeUnknown(schema)(json).pipe(
+      Effect.mapError((e) => malformed(describeParseError(e)))
+    )
+  })
+
+/** Expect a status with no interesting body. */
+export const expectStatus = (
+  vaultUrl: string,
+  res: HttpClientResponse.HttpClientResponse,
+  ctx: Ctx,
+  expected: ReadonlyArray<number>
+) =>
+  expected.includes(res.status) ? drain(res) : failForStatus(vaultUrl, res, ctx)

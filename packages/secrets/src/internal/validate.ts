@@ -1,0 +1,96 @@
+/**
+ * Client-side argument checks, run before any request is sent.
+ */
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as SecretError from "../SecretError.js"
+
+export const limits = {
+  maxNameLength: 127,
+  /** "25k bytes" (about-secrets.md). */
+  maxValueBytes: 25 * 1024,
+  maxContentTypeLength: 255,
+  maxTags: 15,
+  maxTagLength: 512,
+  maxPageSize: 25
+} as const
+
+const namePattern = /^[0-9a-zA-Z-]+$/
+const versionPattern = /^[0-9a-zA-Z-]*$/
+
+const invalid = (vault: string, name: string | undefined, argument: string, message: string) =>
+  new SecretError.InvalidArgument({ vault, name, argument, message })
+
+export const name = (vault: string, n: string): Effect.Effect<void, SecretError.InvalidArgument> => {
+  if (typeof n !== "string" || n.length === 0) {
+    return invalid(vault, undefined, "name", "The secret name must not be empty.")
+  }
+  if (n.length > limits.maxNameLength) {
+    return invalid(vault, n.slice(0, 40), "name", `The secret name is ${n.length} characters; at most ${limits.maxNameLength} are allowed.`)
+  }
+  if (!namePattern.test(n)) {
+    return invalid(
+      vault,
+      undefined,
+      "name",
+      `Invalid secret name '${n.slice(0, 127)}': only 0-9, a-z, A-Z and '-' are allowed.`
+    )
+  }
+  return Effect.void
+}
+
+export const version = (vault: string, n: string, v: string | undefined): Effect.Effect<void, SecretError.InvalidArgument> =>
+  v === undefined || versionPattern.test(v)
+    ? Effect.void
+    : invalid(vault, n, "version", `Invalid secret version: only 0-9, a-z, A-Z and '-' are allowed.`)
+
+export const value = (vault: string, n: string, v: string): Effect.Effect<void, SecretError.InvalidArgument> => {
+  const bytes = Buffer.byteLength(v, "utf8")
+  // The message states the size only; the value itself never goes into an error.
+  return bytes > limits.maxValueBytes
+    ? invalid(vault, n, "value", `The secret value is ${bytes} bytes; Key Vault allows at most ${limits.maxValueBytes}.`)
+    : Effect.void
+}
+
+export interface PropertyInput {
+  readonly contentType?: string | undefined
+  readonly tags?: Readonly<Record<string, string>> | undefined
+  readonly notBefore?: DateTime.DateTime | Date | undefined
+  readonly expiresOn?: DateTime.DateTime | Date | undefined
+}
+
+const millis = (d: DateTime.DateTime | Date) => d instanceof Date ? d.getTime() : DateTime.toEpochMillis(d)
+
+export const properties = (vault: string, n: string, p: PropertyInput): Effect.Effect<void, SecretError.InvalidArgument> => {
+  if (p.contentType !== undefined && p.contentType.length > limits.maxContentTypeLength) {
+    return invalid(vault, n, "contentType", `contentType is ${p.contentType.length} characters; at most ${limits.maxContentTypeLength} are allowed.`)
+  }
+  if (p.tags !== undefined) {
+    const entries = Object.entries(p.tags)
+    if (entries.length > limits.maxTags) {
+      return invalid(vault, n, "tags", `${entries.length} tags given; at most ${limits.maxTags} are allowed.`)
+    }
+    for (const [k, v] of entries) {
+      if (k.length === 0 || k.length > limits.maxTagLength) {
+        return invalid(vault, n, "tags", `Tag names must be 1..${limits.maxTagLength} characters.`)
+      }
+      if (typeof v !== "string" || v.length > limits.maxTagLength) {
+        return invalid(vault, n, "tags", `Tag '${k}' has a value that is not a string of at most ${limits.maxTagLength} characters.`)
+      }
+    }
+  }
+  for (const [field, d] of [["notBefore", p.notBefore], ["expiresOn", p.expiresOn]] as const) {
+    if (d !== undefined && !Number.isFinite(millis(d))) {
+      return invalid(vault, n, field, `${field} is not a valid date.`)
+    }
+  }
+  if (p.notBefore !== undefined && p.expiresOn !== undefined && millis(p.notBefore) > millis(p.expiresOn)) {
+    return invalid(vault, n, "notBefore", "notBefore is after expiresOn; the secret would never be valid.")
+  }
+  return Effect.void
+}
+
+export const maxPageSize = (vault: string, size: number | undefined): Effect.Effect<void, SecretError.InvalidArgument> =>
+  size === undefined || (Number.isInteger(size) && size >= 1 && size <= limits.maxPageSize)
+    ? Effect.void
+    : invalid(vault, undefined, "maxPageSize", `maxPageSize must be an integer in 1..${limits.maxPageSize}.`)
