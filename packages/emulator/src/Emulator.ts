@@ -4,9 +4,8 @@
  *
  * @since 0.1.0
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpApp from "@effect/platform/HttpApp"
-import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Context from "effect/Context"
@@ -20,6 +19,7 @@ import * as http from "node:http"
 import * as https from "node:https"
 import * as selfsigned from "selfsigned"
 import * as httpApp from "./internal/httpApp.js"
+import * as inFiber from "./internal/inFiber.js"
 import * as persistence from "./internal/persistence.js"
 import * as VaultEngine from "./VaultEngine.js"
 
@@ -100,7 +100,7 @@ export class EmulatorError extends Schema.TaggedError<EmulatorError>("@effect-ke
  * @since 0.1.0
  * @category Configuration
  */
-export const DEFAULT_TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+export const DEFAULT_TENANT_ID: string = httpApp.DEFAULT_TENANT_ID
 
 const LOOPBACK: ReadonlySet<string> = new Set(["127.0.0.1", "localhost", "::1"])
 
@@ -122,15 +122,7 @@ const makeEngine = (options: EmulatorOptions): Effect.Effect<VaultEngine.VaultEn
     return engine
   })
 
-const appFor = (engine: VaultEngine.VaultEngine, options: EmulatorOptions, scheme: "http" | "https") =>
-  httpApp.makeApp({
-    engine,
-    scheme,
-    token: options.token,
-    tenantId: options.tenantId ?? DEFAULT_TENANT_ID,
-    authority: options.authority ?? "https://login.microsoftonline.com",
-    challengeResource: options.challengeResource ?? "https://vault.azure.net"
-  })
+const appFor = httpApp.makeAppFromOptions
 
 const makeCertificate = (host: string) =>
   Effect.tryPromise({
@@ -243,8 +235,11 @@ export const makeHandler = (
 
 /**
  * In-process emulator: the `Emulator` service plus an `HttpClient` whose requests are answered by the
- * handler directly (no sockets). `vaultUrl` defaults to "https://emulator.vault.azure.net", a
+ * vault directly (no sockets). `vaultUrl` defaults to "https://emulator.vault.azure.net", a
  * `*.vault.azure.net` host so challenge-resource verification passes.
+ *
+ * The vault runs in the calling fiber, so it uses the caller's `Clock`: under `TestClock` the
+ * consistency delays advance with `TestClock.adjust`, together with the client's pollers and retries.
  *
  * @since 0.1.0
  * @category Layers
@@ -253,13 +248,12 @@ export const layerInProcess = (
   options: EmulatorOptions & { readonly vaultUrl?: string } = {}
 ): Layer.Layer<Emulator | HttpClient.HttpClient> => {
   const vaultUrl = (options.vaultUrl ?? "https://emulator.vault.azure.net").replace(/\/+$/, "")
-  return Layer.unwrapScoped(Effect.gen(function*() {
-    const { engine, handler } = yield* makeHandler(options)
-    const fetchImpl: typeof globalThis.fetch = (input, init) =>
-      handler(input instanceof Request && init === undefined ? input : new Request(input, init))
+  return Layer.unwrapEffect(Effect.gen(function*() {
+    // The in-process vault has no startup failure modes except a broken data file, which is a defect here.
+    const engine = yield* Effect.orDie(makeEngine(options))
     return Layer.merge(
       Layer.succeed(Emulator, { url: vaultUrl, certificatePem: undefined, engine }),
-      FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, fetchImpl)))
+      Layer.succeed(HttpClient.HttpClient, inFiber.make(appFor(engine, options, "https")))
     )
   }))
 }

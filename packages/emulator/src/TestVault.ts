@@ -21,11 +21,8 @@
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Credential from "@effect-keyvault/secrets/Credential"
 import * as SecretClient from "@effect-keyvault/secrets/SecretClient"
 import type * as SecretError from "@effect-keyvault/secrets/SecretError"
@@ -38,6 +35,7 @@ import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import type * as Emulator from "./Emulator.js"
 import * as httpApp from "./internal/httpApp.js"
+import * as inFiber from "./internal/inFiber.js"
 import * as VaultEngine from "./VaultEngine.js"
 
 /**
@@ -264,69 +262,32 @@ const faultResponse = (request: HttpClientRequest.HttpClientRequest, fault: Faul
   return HttpClientResponse.fromWeb(request, new Response(body, { status, headers }))
 }
 
-const requestBody = (request: HttpClientRequest.HttpClientRequest): BodyInit | undefined => {
-  switch (request.body._tag) {
-    case "Empty":
-      return undefined
-    case "Uint8Array":
-      return request.body.body as BodyInit
-    case "Raw":
-      return request.body.body as BodyInit
-    case "FormData":
-      return request.body.formData
-    case "Stream":
-      return undefined
-  }
-}
-
-/**
- * An `HttpClient` that runs the vault's `HttpApp` in the calling fiber: no sockets, no promise boundary,
- * so the vault's clock is the caller's (TestClock works end to end).
- */
-const inFiberClient = (
-  app: ReturnType<typeof httpApp.makeApp>,
+/** Answers a request from an injected `status` / `latency` fault, before the vault sees it. */
+const interceptWith = (
   faults: Ref.Ref<ReadonlyArray<ActiveFault>>,
   exchanges: Ref.Ref<ReadonlyArray<Exchange>>
-) =>
-  HttpClient.make((request, url) =>
-    Effect.gen(function*() {
-      const { name, operation } = classify(request.method, url.pathname)
-      const fault = yield* take(faults, "http", operation, name)
-      if (fault?.latency !== undefined) yield* Effect.sleep(fault.latency)
-      if (fault?.status !== undefined) {
-        yield* Ref.update(exchanges, (all) => [
-          ...all,
-          { method: request.method, path: url.pathname, operation, name, status: fault.status!, injected: true }
-        ])
-        return faultResponse(request, fault, fault.status)
-      }
-      const body = requestBody(request)
-      const web = new Request(url.toString(), {
-        method: request.method,
-        headers: new globalThis.Headers(request.headers as Record<string, string>),
-        ...(body !== undefined ? { body } : {})
-      })
-      const response = yield* app.pipe(
-        Effect.provideService(HttpServerRequest.HttpServerRequest, HttpServerRequest.fromWeb(web))
-      )
-      yield* Ref.update(exchanges, (all) => [
-        ...all,
-        { method: request.method, path: url.pathname, operation, name, status: response.status, injected: false }
-      ])
-      return HttpClientResponse.fromWeb(request, HttpServerResponse.toWeb(response))
-    }).pipe(
-      Effect.catchAllDefect((cause) =>
-        Effect.fail(
-          new HttpClientError.RequestError({
-            request,
-            reason: "Transport",
-            cause,
-            description: "in-process vault failed"
-          })
-        )
-      )
-    )
-  )
+): inFiber.Intercept =>
+(request, url) =>
+  Effect.gen(function*() {
+    const { name, operation } = classify(request.method, url.pathname)
+    const fault = yield* take(faults, "http", operation, name)
+    if (fault?.latency !== undefined) yield* Effect.sleep(fault.latency)
+    if (fault?.status === undefined) return undefined
+    yield* Ref.update(exchanges, (all) => [
+      ...all,
+      { method: request.method, path: url.pathname, operation, name, status: fault.status!, injected: true }
+    ])
+    return faultResponse(request, fault, fault.status)
+  })
+
+const recordWith = (exchanges: Ref.Ref<ReadonlyArray<Exchange>>) =>
+(request: HttpClientRequest.HttpClientRequest, url: URL, status: number) => {
+  const { name, operation } = classify(request.method, url.pathname)
+  return Ref.update(exchanges, (all) => [
+    ...all,
+    { method: request.method, path: url.pathname, operation, name, status, injected: false }
+  ])
+}
 
 const effectOperations = [
   "setSecret",
@@ -423,14 +384,7 @@ export const layer = (options: TestVaultOptions = {}): Layer.Layer<SecretClient.
         exp: toEpoch(s.expiresOn)
       }))))
     }
-    const app = httpApp.makeApp({
-      engine,
-      scheme: "https",
-      token: undefined,
-      tenantId: options.tenantId ?? "00000000-0000-0000-0000-000000000000",
-      authority: "https://login.microsoftonline.com",
-      challengeResource: options.challengeResource ?? "https://vault.azure.net"
-    })
+    const app = httpApp.makeAppFromOptions(engine, options, "https")
     const faults = yield* Ref.make<ReadonlyArray<ActiveFault>>([])
     const calls = yield* Ref.make<ReadonlyArray<Call>>([])
     const exchanges = yield* Ref.make<ReadonlyArray<Exchange>>([])
@@ -453,32 +407,10 @@ export const layer = (options: TestVaultOptions = {}): Layer.Layer<SecretClient.
       )
     ).pipe(
       Layer.provide(Credential.layerStatic("test-vault-token")),
-      Layer.provide(Layer.succeed(HttpClient.HttpClient, inFiberClient(app, faults, exchanges)))
+      Layer.provide(Layer.succeed(
+        HttpClient.HttpClient,
+        inFiber.make(app, { intercept: interceptWith(faults, exchanges), onResponse: recordWith(exchanges) })
+      ))
     )
     return Layer.merge(client, Layer.succeed(TestVault, service))
-  }))
-
-/**
- * Only the fault-free in-process `HttpClient` for a vault engine, for callers that build their own
- * `SecretClient` (for example with custom retry or polling layers).
- *
- * @since 0.1.0
- * @category Layers
- */
-export const layerHttpClient = (
-  engine: VaultEngine.VaultEngine,
-  options: Pick<TestVaultOptions, "tenantId" | "challengeResource"> = {}
-): Layer.Layer<HttpClient.HttpClient> =>
-  Layer.unwrapEffect(Effect.gen(function*() {
-    const app = httpApp.makeApp({
-      engine,
-      scheme: "https",
-      token: undefined,
-      tenantId: options.tenantId ?? "00000000-0000-0000-0000-000000000000",
-      authority: "https://login.microsoftonline.com",
-      challengeResource: options.challengeResource ?? "https://vault.azure.net"
-    })
-    const faults = yield* Ref.make<ReadonlyArray<ActiveFault>>([])
-    const exchanges = yield* Ref.make<ReadonlyArray<Exchange>>([])
-    return Layer.succeed(HttpClient.HttpClient, inFiberClient(app, faults, exchanges))
   }))

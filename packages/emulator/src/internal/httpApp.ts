@@ -85,6 +85,33 @@ const parseQuery = (search: string): Map<string, string> => {
 const base64urlJson = (v: unknown) => Buffer.from(JSON.stringify(v), "utf8").toString("base64url")
 
 /** @internal */
+export const DEFAULT_TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+/**
+ * The app for a set of emulator options, with the documented defaults filled in.
+ *
+ * @internal
+ */
+export const makeAppFromOptions = (
+  engine: VaultEngine.VaultEngine,
+  options: {
+    readonly token?: string | undefined
+    readonly tenantId?: string | undefined
+    readonly authority?: string | undefined
+    readonly challengeResource?: string | undefined
+  },
+  scheme: "http" | "https"
+) =>
+  makeApp({
+    engine,
+    scheme,
+    token: options.token,
+    tenantId: options.tenantId ?? DEFAULT_TENANT_ID,
+    authority: options.authority ?? "https://login.microsoftonline.com",
+    challengeResource: options.challengeResource ?? "https://vault.azure.net"
+  })
+
+/** @internal */
 export const makeApp = (config: AppConfig) => {
   const { engine } = config
   const challenge = `Bearer authorization="${config.authority.replace(/\/+$/, "")}/${config.tenantId}", resource="${config.challengeResource}"`
