@@ -40,6 +40,11 @@ export * as RetryPolicy from "./RetryPolicy.js"
 /**
  * @since 0.1.0
  */
+export * as SecretCache from "./SecretCache.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as SecretClient from "./SecretClient.js"
 
 /**
