@@ -50,4 +50,9 @@ export * as SecretClient from "./SecretClient.js"
 /**
  * @since 0.1.0
  */
+export * as SecretConfigProvider from "./SecretConfigProvider.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as SecretError from "./SecretError.js"
