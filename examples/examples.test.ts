@@ -27,7 +27,7 @@ const cases: ReadonlyArray<readonly [string, ReadonlyArray<RegExp>]> = [
   ["config.ts", [/api-version 2025-07-01/, /value prints as <redacted>/]]
 ]
 
-describe("examples run against the embedded emulator", () => {
+describe.concurrent("examples run against the embedded emulator", () => {
   for (const [file, expected] of cases) {
     it(file, async () => {
       const result = await run(file)
