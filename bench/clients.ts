@@ -1,0 +1,221 @@
+/**
+ * The five clients under test, each behind the same small async interface so the runner can time
+ * whole batches. Every factory imports its libraries lazily, so a `--memory <client>` child process
+ * loads only what that client needs (the baseline heap then shows each library's own footprint).
+ */
+import type * as Undici from "undici"
+
+/** Every client id, in table order. */
+export const clientIds = ["raw", "official", "ours-undici", "ours-node-http", "ours-fetch"] as const
+export type ClientId = typeof clientIds[number]
+
+export const isClientId = (s: string): s is ClientId => (clientIds as ReadonlyArray<string>).includes(s)
+
+export const labels: Record<ClientId, string> = {
+  "raw": "raw HTTP (undici request)",
+  "official": "official @azure/keyvault-secrets",
+  "ours-undici": "ours, NodeHttpClient undici",
+  "ours-node-http": "ours, NodeHttpClient node:http",
+  "ours-fetch": "ours, FetchHttpClient (global fetch)"
+}
+
+export interface Target {
+  readonly url: string
+  readonly ca: string
+  readonly token: string
+}
+
+export interface BenchClient {
+  readonly id: ClientId
+  /** `count` getSecret (latest) calls of `name`, at most `concurrency` in flight; returns the last value. */
+  readonly get: (name: string, count: number, concurrency: number) => Promise<string>
+  /** `count` sequential setSecret calls (each makes a new version). */
+  readonly set: (name: string, value: string, count: number) => Promise<void>
+  /** `times` full listings of secret properties; returns the item count of the last one. */
+  readonly list: (times: number) => Promise<number>
+  readonly close: () => Promise<void>
+}
+
+// Same as the official SDK 4.12 and our SDK's default.
+const API_VERSION = "2026-04-01"
+
+/** A small promise pool, the hand-written equivalent of `Effect.forEach(..., { concurrency })`. */
+const pool = async (count: number, concurrency: number, task: () => Promise<void>): Promise<void> => {
+  let next = 0
+  const worker = async () => {
+    while (next < count) {
+      next++
+      await task()
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker))
+}
+
+const makeRaw = async (target: Target): Promise<BenchClient> => {
+  const undici = await import("undici")
+  const agent = new undici.Agent({ connect: { ca: target.ca } })
+  const auth = `Bearer ${target.token}`
+  const call = async (method: Undici.Dispatcher.HttpMethod, pathAndQuery: string, body?: string) => {
+    const res = await undici.request(`${target.url}${pathAndQuery}`, {
+      method,
+      dispatcher: agent,
+      headers: body === undefined
+        ? { authorization: auth }
+        : { authorization: auth, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body })
+    })
+    const text = await res.body.text()
+    if (res.statusCode !== 200) throw new Error(`raw ${method} ${pathAndQuery}: HTTP ${res.statusCode}`)
+    return JSON.parse(text) as Record<string, unknown>
+  }
+  const q = `api-version=${API_VERSION}`
+  let last = ""
+  return {
+    id: "raw",
+    get: async (name, count, concurrency) => {
+      await pool(count, concurrency, async () => {
+        last = (await call("GET", `/secrets/${encodeURIComponent(name)}?${q}`)).value as string
+      })
+      return last
+    },
+    set: async (name, value, count) => {
+      for (let i = 0; i < count; i++) {
+        await call("PUT", `/secrets/${encodeURIComponent(name)}?${q}`, JSON.stringify({ value, attributes: {} }))
+      }
+    },
+    list: async (times) => {
+      let n = 0
+      for (let i = 0; i < times; i++) {
+        n = 0
+        let next: string | undefined = `${target.url}/secrets?${q}`
+        while (next) {
+          const page: Record<string, unknown> = await call("GET", next.slice(target.url.length))
+          n += (page.value as Array<unknown>).length
+          next = (page.nextLink as string | null | undefined) ?? undefined
+        }
+      }
+      return n
+    },
+    close: () => agent.close()
+  }
+}
+
+const makeOfficial = async (target: Target): Promise<BenchClient> => {
+  const { SecretClient } = await import("@azure/keyvault-secrets")
+  const credential = {
+    getToken: async () => ({ token: target.token, expiresOnTimestamp: Date.now() + 3_600_000 })
+  }
+  const client = new SecretClient(target.url, credential, {
+    tlsOptions: { ca: target.ca },
+    disableChallengeResourceVerification: true
+  })
+  let last = ""
+  return {
+    id: "official",
+    get: async (name, count, concurrency) => {
+      await pool(count, concurrency, async () => {
+        last = (await client.getSecret(name)).value ?? ""
+      })
+      return last
+    },
+    set: async (name, value, count) => {
+      for (let i = 0; i < count; i++) await client.setSecret(name, value)
+    },
+    list: async (times) => {
+      let n = 0
+      for (let i = 0; i < times; i++) {
+        n = 0
+        for await (const _ of client.listPropertiesOfSecrets()) n++
+      }
+      return n
+    },
+    // The SDK has no close(); the runner ends the process when done.
+    close: async () => {}
+  }
+}
+
+type Transport = "undici" | "node-http" | "fetch"
+
+const makeOurs = async (target: Target, transport: Transport): Promise<BenchClient> => {
+  const [{ Effect, Layer, ManagedRuntime, Redacted, Stream }, NodeHttpClient, FetchHttpClient, undici, { Credential, SecretClient }] =
+    await Promise.all([
+      import("effect"),
+      import("@effect/platform-node/NodeHttpClient"),
+      import("@effect/platform/FetchHttpClient"),
+      import("undici"),
+      import("../packages/secrets/src/index.js")
+    ])
+  let agent: Undici.Agent | undefined
+  const http = (() => {
+    switch (transport) {
+      case "undici":
+        agent = new undici.Agent({ connect: { ca: target.ca } })
+        return NodeHttpClient.layerUndiciWithoutDispatcher.pipe(
+          Layer.provide(Layer.succeed(NodeHttpClient.Dispatcher, agent))
+        )
+      case "node-http":
+        return NodeHttpClient.layerWithoutAgent.pipe(
+          Layer.provide(NodeHttpClient.makeAgentLayer({ ca: target.ca, keepAlive: true }))
+        )
+      case "fetch":
+        agent = new undici.Agent({ connect: { ca: target.ca } })
+        // Node's global fetch takes an undici `dispatcher` in its init (not in the DOM RequestInit type).
+        return FetchHttpClient.layer.pipe(
+          Layer.provide(Layer.succeed(FetchHttpClient.RequestInit, { dispatcher: agent } as RequestInit))
+        )
+    }
+  })()
+  const runtime = ManagedRuntime.make(
+    SecretClient.layer({ vaultUrl: target.url, verifyChallengeResource: false }).pipe(
+      Layer.provide(Credential.layerStatic(Redacted.make(target.token))),
+      Layer.provide(http)
+    )
+  )
+  const client = await runtime.runPromise(SecretClient.SecretClient)
+  return {
+    id: `ours-${transport}`,
+    // One Effect per batch, the way an application runs it.
+    get: async (name, count, concurrency) => {
+      let last = ""
+      await runtime.runPromise(
+        Effect.forEach(
+          Array.from({ length: count }),
+          () => Effect.map(client.getSecret(name), (secret) => {
+            last = Redacted.value(secret.value)
+          }),
+          { concurrency, discard: true }
+        )
+      )
+      return last
+    },
+    set: (name, value, count) =>
+      runtime.runPromise(
+        Effect.forEach(Array.from({ length: count }), () => client.setSecret(name, value), { discard: true })
+      ),
+    list: (times) =>
+      runtime.runPromise(
+        Effect.forEach(Array.from({ length: times }), () => Stream.runCount(client.listPropertiesOfSecrets())).pipe(
+          Effect.map((counts) => counts[counts.length - 1] ?? 0)
+        )
+      ),
+    close: async () => {
+      await runtime.dispose()
+      await agent?.close()
+    }
+  }
+}
+
+export const makeClient = (id: ClientId, target: Target): Promise<BenchClient> => {
+  switch (id) {
+    case "raw":
+      return makeRaw(target)
+    case "official":
+      return makeOfficial(target)
+    case "ours-undici":
+      return makeOurs(target, "undici")
+    case "ours-node-http":
+      return makeOurs(target, "node-http")
+    case "ours-fetch":
+      return makeOurs(target, "fetch")
+  }
+}
