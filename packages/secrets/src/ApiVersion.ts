@@ -1,6 +1,16 @@
 /**
  * The Key Vault REST api-versions this client can speak.
  *
+ * @example
+ * ```ts
+ * import { ApiVersion, SecretClient } from "@effect-keyvault/secrets"
+ *
+ * // Pin an older api-version, e.g. for a sovereign cloud that lags behind
+ * const version: ApiVersion.ApiVersion = "7.4"
+ * const ClientLive = SecretClient.layer({ vaultUrl: "https://my-vault.vault.azure.net", apiVersion: version })
+ * assert.strictEqual(ApiVersion.supportsOutContentType(version), false)
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
@@ -10,6 +20,15 @@ import * as Schema from "effect/Schema"
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { ApiVersion } from "@effect-keyvault/secrets"
+ *
+ * // Pick the newest GA version from the list, ignoring previews
+ * const ga = ApiVersion.all.filter((v) => !v.includes("preview"))
+ * assert.deepStrictEqual(ga[ga.length - 1], "2026-04-01")
+ * ```
  */
 export const all = [
   "7.0",
@@ -30,6 +49,14 @@ export const all = [
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { ApiVersion } from "@effect-keyvault/secrets"
+ *
+ * const pinned: ApiVersion.ApiVersion = "7.5"
+ * assert.deepStrictEqual(ApiVersion.supportsOutContentType(pinned), false)
+ * ```
  */
 export type ApiVersion = typeof all[number]
 
@@ -38,6 +65,16 @@ export type ApiVersion = typeof all[number]
  *
  * @since 0.1.0
  * @category Schemas
+ *
+ * @example
+ * ```ts
+ * import { ApiVersion } from "@effect-keyvault/secrets"
+ * import { Schema } from "effect"
+ *
+ * const decode = Schema.decodeUnknownEither(ApiVersion.ApiVersion)
+ * assert.deepStrictEqual(decode("7.6")._tag, "Right")
+ * assert.deepStrictEqual(decode("8.0")._tag, "Left")
+ * ```
  */
 export const ApiVersion: Schema.Literal<typeof all> = Schema.Literal(...all)
 
@@ -46,6 +83,13 @@ export const ApiVersion: Schema.Literal<typeof all> = Schema.Literal(...all)
  *
  * @since 0.1.0
  * @category Constants
+ *
+ * @example
+ * ```ts
+ * import { ApiVersion } from "@effect-keyvault/secrets"
+ *
+ * assert.deepStrictEqual(ApiVersion.latest, "2026-04-01")
+ * ```
  */
 export const latest: ApiVersion = "2026-04-01"
 
@@ -54,6 +98,14 @@ export const latest: ApiVersion = "2026-04-01"
  *
  * @since 0.1.0
  * @category Guards
+ *
+ * @example
+ * ```ts
+ * import { ApiVersion } from "@effect-keyvault/secrets"
+ *
+ * assert.deepStrictEqual(ApiVersion.supportsOutContentType("2025-07-01"), true)
+ * assert.deepStrictEqual(ApiVersion.supportsOutContentType("7.6"), false)
+ * ```
  */
 export const supportsOutContentType = (version: ApiVersion): boolean =>
   version === "2025-07-01" || version === "2026-04-01"
@@ -63,6 +115,15 @@ export const supportsOutContentType = (version: ApiVersion): boolean =>
  *
  * @since 0.1.0
  * @category Guards
+ *
+ * @example
+ * ```ts
+ * import { ApiVersion } from "@effect-keyvault/secrets"
+ *
+ * const fromEnv: unknown = process.env.KEYVAULT_API_VERSION ?? "7.6"
+ * const version = ApiVersion.isApiVersion(fromEnv) ? fromEnv : ApiVersion.latest
+ * console.log(version)
+ * ```
  */
 export const isApiVersion = (u: unknown): u is ApiVersion =>
   typeof u === "string" && (all as ReadonlyArray<string>).includes(u)

@@ -2,6 +2,16 @@
  * Where tokens come from. Any `@azure/identity` `TokenCredential` works; a static token is there for the
  * emulator and tests.
  *
+ * @example
+ * ```ts
+ * import { Credential } from "@effect-keyvault/secrets"
+ *
+ * // Production: whatever DefaultAzureCredential finds. Emulator and tests: a fixed token.
+ * const CredentialLive = process.env.KEYVAULT_EMULATOR === "1"
+ *   ? Credential.layerStatic("emulator-token")
+ *   : Credential.layerDefaultAzure()
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
@@ -15,6 +25,21 @@ import * as Schema from "effect/Schema"
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { Credential } from "@effect-keyvault/secrets"
+ * import { Effect, Redacted } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const credential = yield* Credential.Credential
+ *   const token: Credential.AccessToken = yield* credential.getToken(["https://vault.azure.net/.default"], {})
+ *   // The token stays redacted until it is deliberately unwrapped
+ *   return token.expiresOnTimestamp > Date.now() && Redacted.value(token.token).length > 0
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Credential.layerStatic("emulator-token")))).then((result) => assert.deepStrictEqual(result, true))
+ * ```
  */
 export interface AccessToken {
   readonly token: Redacted.Redacted<string>
@@ -28,6 +53,16 @@ export interface AccessToken {
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { Credential } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * // Ask for a token in a specific tenant, as a challenge from the vault would require
+ * const options: Credential.GetTokenOptions = { tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47", enableCae: true }
+ * const token = Effect.flatMap(Credential.Credential, (c) => c.getToken(["https://vault.azure.net/.default"], options))
+ * ```
  */
 export interface GetTokenOptions {
   readonly tenantId?: string | undefined
@@ -41,6 +76,16 @@ export interface GetTokenOptions {
  *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { Credential } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const token = Effect.flatMap(Credential.Credential, (c) => c.getToken(["https://vault.azure.net/.default"], {})).pipe(
+ *   Effect.catchTag("TokenError", (e) => Effect.die(`no token: ${e.mesage}`))
+ * )
+ * ```
  */
 export class TokenError extends Schema.TaggedError<TokenError>("@effect-keyvault/secrets/Credential/TokenError")(
   "TokenError",
@@ -52,6 +97,17 @@ export class TokenError extends Schema.TaggedError<TokenError>("@effect-keyvault
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { Credential } from "@effect-keyvault/secrets"
+ *
+ * // Any object with a compatible getToken works, e.g. one backed by a company token service
+ * const fixed: Credential.TokenCredentialLike = {
+ *   getToken: async () => ({ token: "t0k3n", expiresOnTimestamp: Date.now() + 3_600_000 })
+ * }
+ * const CredentialLive = Credential.fromTokenCredential(fixed)
+ * ```
  */
 export interface TokenCredentialLike {
   getToken(
@@ -61,8 +117,21 @@ export interface TokenCredentialLike {
 }
 
 /**
+ * The credential service: gets an access token for the given scopes.
+ *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { Credential } from "@effect-keyvault/secrets"
+ * import { Effect, Redacted } from "effect"
+ *
+ * // A hand-written service that hands out a fresh short-lived token on each call
+ * const service: Credential.Service = {
+ *   getToken: () => Effect.succeed({ token: Redacted.make("local-token"), expiresOnTimestamp: Date.now() + 60_000 })
+ * }
+ * ```
  */
 export interface Service {
   readonly getToken: (
@@ -72,8 +141,26 @@ export interface Service {
 }
 
 /**
+ * The tag under which the client finds its credential.
+ *
  * @since 0.1.0
  * @category Context
+ *
+ * @example
+ * ```ts
+ * import { Credential } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const expiresAt = Effect.gen(function*() {
+ *   const credential = yield* Credential.Credential
+ *   const token = yield* credential.getToken(["https://vault.azure.net/.default"], {})
+ *   return new Date(token.expiresOnTimestamp)
+ * })
+ *
+ * Effect.runPromise(Effect.provide(expiresAt, Credential.layerStatic("emulator-token"))).then((date) =>
+ *   assert.ok(date.getTime() > Date.now()) // a static token is valid for a year
+ * )
+ * ```
  */
 export class Credential extends Context.Tag("@effect-keyvault/secrets/Credential")<Credential, Service>() {}
 
@@ -82,6 +169,17 @@ export class Credential extends Context.Tag("@effect-keyvault/secrets/Credential
  *
  * @since 0.1.0
  * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { Credential } from "@effect-keyvault/secrets"
+ * import { Effect, Layer } from "effect"
+ *
+ * const service = Credential.makeStatic("emulator-token")
+ * const CredentialLive = Layer.succeed(Credential.Credential, service)
+ * const token = Effect.runSync(service.getToken(["https://vault.azure.net/.default"], {}))
+ * assert.deepStrictEqual(String(token.token), "<redacted>")
+ * ```
  */
 export const makeStatic = (token: string | Redacted.Redacted<string>): Service => {
   const redacted = typeof token === "string" ? Redacted.make(token) : token
@@ -94,8 +192,21 @@ export const makeStatic = (token: string | Redacted.Redacted<string>): Service =
 }
 
 /**
+ * A layer providing {@link makeStatic}: one fixed token. Meant for the emulator and tests.
+ *
  * @since 0.1.0
  * @category Layers
+ *
+ * @example
+ * ```ts
+ * import { Credential, SecretClient } from "@effect-keyvault/secrets"
+ * import { Layer } from "effect"
+ *
+ * // Talk to a local emulator that accepts any bearer token
+ * const ClientLive = SecretClient.layer({ vaultUrl: "https://127.0.0.1:8443" }).pipe(
+ *   Layer.provide(Credential.layerStatic("emulator-token"))
+ * )
+ * ```
  */
 export const layerStatic = (token: string | Redacted.Redacted<string>): Layer.Layer<Credential> =>
   Layer.succeed(Credential, makeStatic(token))
@@ -105,6 +216,18 @@ export const layerStatic = (token: string | Redacted.Redacted<string>): Layer.La
  *
  * @since 0.1.0
  * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { Credential } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const service = Credential.makeFromTokenCredential({
+ *   getToken: async () => null // a credential that cannot produce a token
+ * })
+ * const result = Effect.runPromiseExit(service.getToken(["https://vault.azure.net/.default"], {}))
+ * result.then((exit) => assert.strictEqual(exit._tag, "Failure")) // a TokenError
+ * ```
  */
 export const makeFromTokenCredential = (credential: TokenCredentialLike): Service => ({
   getToken: (scopes, options) =>
@@ -140,6 +263,18 @@ export const makeFromTokenCredential = (credential: TokenCredentialLike): Servic
  *
  * @since 0.1.0
  * @category Layers
+ *
+ * @example
+ * ```ts
+ * import { ClientSecretCredential } from "@azure/identity"
+ * import { Credential, SecretClient } from "@effect-keyvault/secrets"
+ * import { Layer } from "effect"
+ *
+ * const credential = new ClientSecretCredential("tenant-id", "client-id", "client-secret")
+ * const ClientLive = SecretClient.layer({ vaultUrl: "https://my-vault.vault.azure.net" }).pipe(
+ *   Layer.provide(Credential.fromTokenCredential(credential))
+ * )
+ * ```
  */
 export const fromTokenCredential = (credential: TokenCredentialLike): Layer.Layer<Credential> =>
   Layer.succeed(Credential, makeFromTokenCredential(credential))
@@ -149,6 +284,14 @@ export const fromTokenCredential = (credential: TokenCredentialLike): Layer.Laye
  *
  * @since 0.1.0
  * @category Layers
+ *
+ * @example
+ * ```ts
+ * import { AzureCliCredential } from "@azure/identity"
+ * import { Credential } from "@effect-keyvault/secrets"
+ *
+ * const CredentialLive = Credential.layerFromTokenCredential(new AzureCliCredential())
+ * ```
  */
 export const layerFromTokenCredential: (credential: TokenCredentialLike) => Layer.Layer<Credential> =
   fromTokenCredential
@@ -162,6 +305,17 @@ const identityModule = "@azure/identity"
  *
  * @since 0.1.0
  * @category Layers
+ *
+ * @example
+ * ```ts
+ * import { Credential, SecretClient } from "@effect-keyvault/secrets"
+ * import { Layer } from "effect"
+ *
+ * // Environment variables, managed identity, Azure CLI, ... in the usual DefaultAzureCredential order
+ * const ClientLive = SecretClient.layer({ vaultUrl: "https://my-vault.vault.azure.net" }).pipe(
+ *   Layer.provide(Credential.layerDefaultAzure())
+ * )
+ * ```
  */
 export const layerDefaultAzure = (options?: Record<string, unknown>): Layer.Layer<Credential, TokenError> =>
   Layer.effect(

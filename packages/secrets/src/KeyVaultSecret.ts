@@ -4,6 +4,25 @@
  * Dates are `DateTime.Utc`, values are `Redacted<string>`. The wire shapes (Azure names, epoch seconds)
  * live in `internal/wire.ts`; `internal/transform.ts` joins the two.
  *
+ * @example
+ * ```ts
+ * import { KeyVaultSecret } from "@effect-keyvault/secrets"
+ * import { DateTime, Redacted } from "effect"
+ *
+ * const properties = new KeyVaultSecret.SecretProperties({
+ *   vaultUrl: "https://my-vault.vault.azure.net",
+ *   name: "api-key",
+ *   version: "1f2e",
+ *   id: "https://my-vault.vault.azure.net/secrets/api-key/1f2e",
+ *   enabled: true,
+ *   createdOn: DateTime.unsafeMake(0),
+ *   tags: {}
+ * })
+ * const secret = new KeyVaultSecret.KeyVaultSecret({ name: "api-key", value: Redacted.make("abc"), properties })
+ * assert.strictEqual(secret.id, properties.id)
+ * assert.strictEqual(String(secret.value), "<redacted>") // values never print
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
@@ -15,6 +34,24 @@ const opt = Schema.optional
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { DateTime, Effect, Stream } from "effect"
+ *
+ * // Names of enabled secrets that expire within 30 days
+ * const expiringSoon = Effect.gen(function*() {
+ *   const client = yield* SecretClient.SecretClient
+ *   const now = yield* DateTime.now
+ *   const limit = DateTime.add(now, { days: 30 })
+ *   return yield* client.listPropertiesOfSecrets().pipe(
+ *     Stream.filter((p) => p.enabled !== false && p.expiresOn !== undefined && DateTime.lessThan(p.expiresOn, limit)),
+ *     Stream.map((p) => p.name),
+ *     Stream.runCollect
+ *   )
+ * })
+ * ```
  */
 export class SecretProperties extends Schema.Class<SecretProperties>("@effect-keyvault/secrets/SecretProperties")({
   /** scheme://host[:port] of the vault. */
@@ -46,6 +83,19 @@ export class SecretProperties extends Schema.Class<SecretProperties>("@effect-ke
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect, Redacted } from "effect"
+ *
+ * const connectionString = Effect.gen(function*() {
+ *   const client = yield* SecretClient.SecretClient
+ *   const secret = yield* client.getSecret("db-connection")
+ *   yield* Effect.logInfo(`read ${secret.id}`) // the value itself would log as <redacted>
+ *   return Redacted.value(secret.value)
+ * })
+ * ```
  */
 export class KeyVaultSecret extends Schema.Class<KeyVaultSecret>("@effect-keyvault/secrets/KeyVaultSecret")({
   name: Schema.String,
@@ -53,8 +103,18 @@ export class KeyVaultSecret extends Schema.Class<KeyVaultSecret>("@effect-keyvau
   properties: SecretProperties
 }) {
   /**
+ * The full identifier of this version (same as `properties.id`).
+ *
    * @since 0.1.0
-   */
+   *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const id = Effect.flatMap(SecretClient.SecretClient, (c) => c.getSecret("api-key")).pipe(Effect.map((s) => s.id))
+ * ```
+ */
   get id(): string {
     return this.properties.id
   }
@@ -65,6 +125,19 @@ export class KeyVaultSecret extends Schema.Class<KeyVaultSecret>("@effect-keyvau
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect, Stream } from "effect"
+ *
+ * // Deleted secrets and when the service will purge them
+ * const purgeSchedule = Effect.flatMap(SecretClient.SecretClient, (client) =>
+ *   client.listDeletedSecrets().pipe(
+ *     Stream.map((d) => [d.name, d.scheduledPurgeDate] as const),
+ *     Stream.runCollect
+ *   ))
+ * ```
  */
 export class DeletedSecret extends Schema.Class<DeletedSecret>("@effect-keyvault/secrets/DeletedSecret")({
   name: Schema.String,

@@ -2,6 +2,18 @@
  * Parse Key Vault secret identifiers such as
  * `https://myvault.vault.azure.net/secrets/name/0123...` or `https://myvault.vault.azure.net/deletedsecrets/name`.
  *
+ * @example
+ * ```ts
+ * import { KeyVaultSecretIdentifier } from "@effect-keyvault/secrets"
+ * import { Either } from "effect"
+ *
+ * // Where does a secret reference from an app setting point to?
+ * const parsed = KeyVaultSecretIdentifier.parse("https://my-vault.vault.azure.net/secrets/api-key")
+ * assert.ok(Either.isRight(parsed))
+ * assert.strictEqual(parsed.right.name, "api-key")
+ * assert.strictEqual(parsed.right.version, undefined) // unversioned: the latest
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Either from "effect/Either"
@@ -13,12 +25,29 @@ import * as Schema from "effect/Schema"
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { KeyVaultSecretIdentifier } from "@effect-keyvault/secrets"
+ * import { Schema } from "effect"
+ *
+ * assert.deepStrictEqual(Schema.is(KeyVaultSecretIdentifier.Collection)("deletedsecrets"), true)
+ * ```
  */
 export const Collection = Schema.Literal("secrets", "deletedsecrets")
 
 /**
+ * `"secrets"` or `"deletedsecrets"`.
+ *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { KeyVaultSecretIdentifier } from "@effect-keyvault/secrets"
+ *
+ * const collection: KeyVaultSecretIdentifier.Collection = "secrets"
+ * ```
  */
 export type Collection = typeof Collection.Type
 
@@ -27,6 +56,17 @@ export type Collection = typeof Collection.Type
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { KeyVaultSecretIdentifier } from "@effect-keyvault/secrets"
+ *
+ * const id = KeyVaultSecretIdentifier.unsafeParse("https://myvault.vault.azure.net/secrets/api-key/8c6f3a")
+ * assert.deepStrictEqual(
+ *   [id.vaultUrl, id.collection, id.name, id.version],
+ *   ["https://myvault.vault.azure.net", "secrets", "api-key", "8c6f3a"]
+ * )
+ * ```
  */
 export class KeyVaultSecretIdentifier extends Schema.Class<KeyVaultSecretIdentifier>(
   "@effect-keyvault/secrets/KeyVaultSecretIdentifier"
@@ -43,10 +83,29 @@ export class KeyVaultSecretIdentifier extends Schema.Class<KeyVaultSecretIdentif
  *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { KeyVaultSecretIdentifier } from "@effect-keyvault/secrets"
+ * import { Either } from "effect"
+ *
+ * const result = KeyVaultSecretIdentifier.parse("https://myvault.vault.azure.net/keys/k")
+ * assert.ok(Either.isLeft(result))
+ * assert.strictEqual(result.left._tag, "InvalidIdentifier")
+ * ```
  */
 export class InvalidIdentifier extends Schema.TaggedError<InvalidIdentifier>(
   "@effect-keyvault/secrets/KeyVaultSecretIdentifier/InvalidIdentifier"
 )("InvalidIdentifier", { sourceId: Schema.String, message: Schema.String }) {}
+
+/** `decodeURIComponent` throws a URIError on malformed `%` sequences; here that is just "invalid". */
+const decodeSegment = (segment: string): string | undefined => {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
+}
 
 const fail = (sourceId: string, why: string) =>
   Either.left(
@@ -63,6 +122,15 @@ const fail = (sourceId: string, why: string) =>
  *
  * @since 0.1.0
  * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { KeyVaultSecretIdentifier } from "@effect-keyvault/secrets"
+ * import { Either } from "effect"
+ *
+ * const id = KeyVaultSecretIdentifier.parse("https://myvault.vault.azure.net/deletedsecrets/old-key")
+ * assert.deepStrictEqual(Either.map(id, (i) => i.name), Either.right("old-key"))
+ * ```
  */
 export const parse = (id: string): Either.Either<KeyVaultSecretIdentifier, InvalidIdentifier> => {
   const sourceId = id.trim()
@@ -84,14 +152,22 @@ export const parse = (id: string): Either.Either<KeyVaultSecretIdentifier, Inval
   if (collection !== "secrets" && collection !== "deletedsecrets") {
     return fail(sourceId, `unknown collection '${collection}'`)
   }
-  const name = decodeURIComponent(segments[2])
+  const name = decodeSegment(segments[2])
+  if (name === undefined) return fail(sourceId, "invalid percent-encoding in the name")
   if (name === "") return fail(sourceId, "empty name")
-  const version = segments.length === 4 && segments[3] !== "" ? decodeURIComponent(segments[3]) : undefined
-  if (collection === "deletedsecrets" && version !== undefined) {
+  const version = segments.length === 4 && segments[3] !== "" ? decodeSegment(segments[3]) : ""
+  if (version === undefined) return fail(sourceId, "invalid percent-encoding in the version")
+  if (collection === "deletedsecrets" && version !== "") {
     return fail(sourceId, "deleted secret identifiers have no version")
   }
   return Either.right(
-    new KeyVaultSecretIdentifier({ sourceId, vaultUrl: `${url.protocol}//${url.host}`, collection, name, version })
+    new KeyVaultSecretIdentifier({
+      sourceId,
+      vaultUrl: `${url.protocol}//${url.host}`,
+      collection,
+      name,
+      version: version === "" ? undefined : version
+    }, true) // every field was checked above
   )
 }
 
@@ -100,6 +176,15 @@ export const parse = (id: string): Either.Either<KeyVaultSecretIdentifier, Inval
  *
  * @since 0.1.0
  * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { KeyVaultSecretIdentifier } from "@effect-keyvault/secrets"
+ *
+ * // Throws InvalidIdentifier for anything that is not a secret identifier
+ * const { name, version } = KeyVaultSecretIdentifier.unsafeParse("http://127.0.0.1:8443/secrets/db/1a2b3c")
+ * assert.deepStrictEqual([name, version], ["db", "1a2b3c"])
+ * ```
  */
 export const unsafeParse = (id: string): KeyVaultSecretIdentifier =>
   Either.getOrThrowWith(parse(id), (e) => e)
@@ -109,6 +194,17 @@ export const unsafeParse = (id: string): KeyVaultSecretIdentifier =>
  *
  * @since 0.1.0
  * @category Schemas
+ *
+ * @example
+ * ```ts
+ * import { KeyVaultSecretIdentifier } from "@effect-keyvault/secrets"
+ * import { Schema } from "effect"
+ *
+ * // Decode identifiers straight out of a config document
+ * const Reference = Schema.Struct({ secretId: KeyVaultSecretIdentifier.FromString })
+ * const ref = Schema.decodeUnknownSync(Reference)({ secretId: "https://v.vault.azure.net/secrets/db/7c1f" })
+ * assert.deepStrictEqual([ref.secretId.name, ref.secretId.version], ["db", "7c1f"])
+ * ```
  */
 export const FromString: Schema.Schema<KeyVaultSecretIdentifier, string> = Schema.transformOrFail(
   Schema.String,

@@ -2,6 +2,19 @@
  * Which failures are retried and how long to wait. The schedule receives a {@link RetryInput} for every
  * retryable failure, so a custom schedule can look at the status and the service's `Retry-After` hint.
  *
+ * @example
+ * ```ts
+ * import { RetryPolicy, SecretClient } from "@effect-keyvault/secrets"
+ * import { Layer } from "effect"
+ *
+ * assert.strictEqual(RetryPolicy.isRetryableStatus(503, false), true)
+ * assert.strictEqual(RetryPolicy.isRetryableStatus(400, true), false)
+ *
+ * // Five retries for every client built under this layer
+ * const withRetries = (client: Layer.Layer<SecretClient.SecretClient>) =>
+ *   Layer.provide(client, RetryPolicy.layer(RetryPolicy.make({ maxRetries: 5 })))
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
@@ -14,6 +27,18 @@ import * as Schedule from "effect/Schedule"
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { RetryPolicy } from "@effect-keyvault/secrets"
+ * import { Duration, Schedule } from "effect"
+ *
+ * // Retry at most 5 times, honour Retry-After, but never wait more than 10 s for it
+ * const policy: RetryPolicy.Policy = Schedule.recurs(5).pipe(
+ *   Schedule.zipRight(Schedule.identity<RetryPolicy.RetryInput>()),
+ *   Schedule.addDelay((input) => Duration.min(input.retryAfter ?? Duration.seconds(1), Duration.seconds(10)))
+ * )
+ * ```
  */
 export interface RetryInput {
   /** The response status, or `undefined` for a transport error / timeout. */
@@ -23,8 +48,19 @@ export interface RetryInput {
 }
 
 /**
+ * A schedule fed with a {@link RetryInput} per retryable failure; when it ends the last failure is returned.
+ *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { RetryPolicy } from "@effect-keyvault/secrets"
+ * import { Schedule } from "effect"
+ *
+ * // Fixed one-second spacing, three retries, ignoring the service hints
+ * const steady: RetryPolicy.Policy = Schedule.spaced("1 second").pipe(Schedule.intersect(Schedule.recurs(3)))
+ * ```
  */
 export type Policy = Schedule.Schedule<unknown, RetryInput>
 
@@ -33,12 +69,33 @@ export type Policy = Schedule.Schedule<unknown, RetryInput>
  *
  * @since 0.1.0
  * @category Context
+ *
+ * @example
+ * ```ts
+ * import { RetryPolicy, SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * // No retries for this one read: fail fast if the vault is throttling
+ * const once = Effect.flatMap(SecretClient.SecretClient, (c) => c.getSecret("api-key")).pipe(
+ *   Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.none)
+ * )
+ * ```
  */
 export class RetryPolicy extends Context.Tag("@effect-keyvault/secrets/RetryPolicy")<RetryPolicy, Policy>() {}
 
 /**
+ * Settings for {@link make}.
+ *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { RetryPolicy } from "@effect-keyvault/secrets"
+ *
+ * const options: RetryPolicy.Options = { maxRetries: 5, baseDelay: "200 millis", maxDelay: "10 seconds" }
+ * const Retry = RetryPolicy.layer(RetryPolicy.make(options))
+ * ```
  */
 export interface Options {
   readonly maxRetries?: number | undefined
@@ -52,6 +109,15 @@ export interface Options {
  *
  * @since 0.1.0
  * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { RetryPolicy } from "@effect-keyvault/secrets"
+ *
+ * // More patient than the default: 6 retries starting at 2 s
+ * const patient = RetryPolicy.make({ maxRetries: 6, baseDelay: "2 seconds" })
+ * const RetryLive = RetryPolicy.layer(patient)
+ * ```
  */
 export const make = (options: Options = {}): Policy =>
   Schedule.exponential(options.baseDelay ?? "1 second", 2).pipe(
@@ -63,8 +129,17 @@ export const make = (options: Options = {}): Policy =>
   )
 
 /**
+ * `make()`: 3 retries, 1 s base delay, 64 s cap, `Retry-After` honoured.
+ *
  * @since 0.1.0
  * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { RetryPolicy } from "@effect-keyvault/secrets"
+ *
+ * const DefaultRetry = RetryPolicy.layer(RetryPolicy.defaultPolicy)
+ * ```
  */
 export const defaultPolicy: Policy = make()
 
@@ -73,6 +148,15 @@ export const defaultPolicy: Policy = make()
  *
  * @since 0.1.0
  * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { RetryPolicy } from "@effect-keyvault/secrets"
+ * import { Layer } from "effect"
+ *
+ * // Tests against the emulator: surface every failure immediately
+ * const NoRetry: Layer.Layer<RetryPolicy.RetryPolicy> = RetryPolicy.layer(RetryPolicy.none)
+ * ```
  */
 export const none: Policy = Schedule.stop
 
@@ -81,21 +165,48 @@ export const none: Policy = Schedule.stop
  *
  * @since 0.1.0
  * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { RetryPolicy } from "@effect-keyvault/secrets"
+ *
+ * assert.deepStrictEqual(RetryPolicy.defaultSchedule === RetryPolicy.defaultPolicy, true)
+ * ```
  */
 export const defaultSchedule: Policy = defaultPolicy
 
 /**
+ * A layer providing a retry policy to the client.
+ *
  * @since 0.1.0
  * @category Layers
+ *
+ * @example
+ * ```ts
+ * import { RetryPolicy, SecretClient } from "@effect-keyvault/secrets"
+ * import { Layer } from "effect"
+ *
+ * const withRetries = (client: Layer.Layer<SecretClient.SecretClient>) =>
+ *   Layer.provide(client, RetryPolicy.layer(RetryPolicy.make({ maxRetries: 5 })))
+ * ```
  */
 export const layer = (policy: Policy): Layer.Layer<RetryPolicy> => Layer.succeed(RetryPolicy, policy)
 
 /**
- * The status rule: 408, 5xx except 501/505, and 429/503 when the service gave a retry hint.
+ * The status rule: 408 and 5xx except 501/505 always; 429 only when the service gave a retry hint.
  * Every other 4xx is final.
  *
  * @since 0.1.0
  * @category Guards
+ *
+ * @example
+ * ```ts
+ * import { RetryPolicy } from "@effect-keyvault/secrets"
+ *
+ * assert.deepStrictEqual(RetryPolicy.isRetryableStatus(503, false), true)
+ * assert.strictEqual(RetryPolicy.isRetryableStatus(429, false), false) // no Retry-After hint
+ * assert.deepStrictEqual(RetryPolicy.isRetryableStatus(404, false), false)
+ * ```
  */
 export const isRetryableStatus = (status: number, hasRetryAfter: boolean): boolean => {
   if (status === 429) return hasRetryAfter
@@ -110,6 +221,15 @@ export const isRetryableStatus = (status: number, hasRetryAfter: boolean): boole
  *
  * @since 0.1.0
  * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { RetryPolicy } from "@effect-keyvault/secrets"
+ * import { Duration } from "effect"
+ *
+ * const wait = RetryPolicy.parseRetryAfter({ "retry-after": "2" }, Date.now())
+ * assert.deepStrictEqual(wait && Duration.toMillis(wait), 2000)
+ * ```
  */
 export const parseRetryAfter = (
   headers: Readonly<Record<string, string | undefined>>,

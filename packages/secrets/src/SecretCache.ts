@@ -9,10 +9,14 @@
  *
  * @example
  * ```ts
- * import { SecretCache, SecretClient } from "@effect-keyvault/secrets"
+ * import { Credential, SecretCache, SecretClient } from "@effect-keyvault/secrets"
+ * import { FetchHttpClient } from "@effect/platform"
  * import { Effect, Layer, Redacted } from "effect"
  *
- * declare const SecretsLive: Layer.Layer<SecretClient.SecretClient>
+ * const SecretsLive = SecretClient.layer({ vaultUrl: "https://my-vault.vault.azure.net" }).pipe(
+ *   Layer.provide(Credential.layerDefaultAzure()),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
  *
  * const CacheLive = SecretCache.layer({ timeToLive: "8 hours" }).pipe(Layer.provide(SecretsLive))
  *
@@ -35,8 +39,18 @@ import type { KeyVaultSecret } from "./KeyVaultSecret.js"
 import * as SecretClient from "./SecretClient.js"
 
 /**
+ * Cache settings.
+ *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretCache } from "@effect-keyvault/secrets"
+ *
+ * const options: SecretCache.Options = { timeToLive: "1 hour", notFoundTimeToLive: "10 seconds", capacity: 200 }
+ * const CacheLive = SecretCache.layer(options)
+ * ```
  */
 export interface Options {
   /** How long a secret read stays cached. Default: 8 hours (Key Vault's own guidance). */
@@ -48,8 +62,28 @@ export interface Options {
 }
 
 /**
+ * Cached reads of secrets, with invalidation and statistics.
+ *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { Credential, SecretCache, SecretClient } from "@effect-keyvault/secrets"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ *
+ * // Write a new version, then make sure the next read sees it
+ * const rotate = (name: string, value: string) =>
+ *   Effect.gen(function*() {
+ *     const client = yield* SecretClient.SecretClient
+ *     const cache: SecretCache.Service = yield* SecretCache.SecretCache
+ *     yield* client.setSecret(name, value)
+ *     yield* cache.invalidate(name)
+ *     const { hits, misses } = yield* cache.stats
+ *     yield* Effect.logDebug(`cache hits=${hits} misses=${misses}`)
+ *   })
+ * ```
  */
 export interface Service {
   /** The secret (latest, or `version`), from memory when cached and fresh, otherwise from the vault. */
@@ -66,8 +100,20 @@ export interface Service {
 }
 
 /**
+ * The tag of the cache {@link Service}.
+ *
  * @since 0.1.0
  * @category Context
+ *
+ * @example
+ * ```ts
+ * import { SecretCache } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const apiKey = Effect.flatMap(SecretCache.SecretCache, (cache) => cache.get("api-key")).pipe(
+ *   Effect.map((secret) => secret.value) // still Redacted
+ * )
+ * ```
  */
 export class SecretCache extends Context.Tag("@effect-keyvault/secrets/SecretCache")<SecretCache, Service>() {}
 
@@ -138,10 +184,14 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Secre
  *
  * @example
  * ```ts
- * import { SecretCache, SecretClient } from "@effect-keyvault/secrets"
+ * import { Credential, SecretCache, SecretClient } from "@effect-keyvault/secrets"
+ * import { FetchHttpClient } from "@effect/platform"
  * import { Layer } from "effect"
  *
- * declare const SecretsLive: Layer.Layer<SecretClient.SecretClient>
+ * const SecretsLive = SecretClient.layer({ vaultUrl: "https://my-vault.vault.azure.net" }).pipe(
+ *   Layer.provide(Credential.layerDefaultAzure()),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
  *
  * // Both services: write through SecretClient, read through SecretCache.
  * const Live = SecretCache.layer().pipe(Layer.provideMerge(SecretsLive))

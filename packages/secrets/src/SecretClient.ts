@@ -1,15 +1,30 @@
 /**
  * `SecretClient`: every Key Vault secrets operation as a typed Effect.
  *
- * ```ts
- * SecretClient.layer({ vaultUrl }).pipe(
- *   Layer.provide(Credential.layerStatic("t")),
- *   Layer.provide(FetchHttpClient.layer)
- * )
- * ```
- *
  * On Node prefer `NodeHttpClient.layerUndici` from `@effect/platform-node`: global `fetch` measured
  * about 25 % slower than the official SDK.
+ *
+ * `FetchHttpClient` follows redirects unless `RequestInit` sets `redirect: "manual"`
+ * (`Layer.succeed(FetchHttpClient.RequestInit, { redirect: "manual" })`); Key Vault never redirects.
+ *
+ * @example
+ * ```ts
+ * import { Credential, SecretClient } from "@effect-keyvault/secrets"
+ * import { NodeHttpClient } from "@effect/platform-node"
+ * import { Effect, Layer, Stream } from "effect"
+ *
+ * const SecretsLive = SecretClient.layer({ vaultUrl: "https://my-vault.vault.azure.net" }).pipe(
+ *   Layer.provide(Credential.layerDefaultAzure()),
+ *   Layer.provide(NodeHttpClient.layerUndici)
+ * )
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* SecretClient.SecretClient
+ *   yield* client.setSecret("db-password", "s3cret", { contentType: "text/plain" })
+ *   const names = yield* client.listPropertiesOfSecrets().pipe(Stream.map((p) => p.name), Stream.runCollect)
+ *   yield* Effect.logInfo(`vault has ${names.length} secrets`)
+ * }).pipe(Effect.provide(SecretsLive))
+ * ```
  *
  * @since 0.1.0
  */
@@ -17,7 +32,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import type * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
@@ -42,8 +57,31 @@ import * as RetryPolicy from "./RetryPolicy.js"
 import * as SecretError from "./SecretError.js"
 
 /**
+ * Options for {@link make} and the layers: where the vault is and how to talk to it.
+ *
+ * Redirects: `FetchHttpClient` follows them (a 307 re-sends the body to the new location) unless its
+ * `RequestInit` sets `redirect: "manual"`; any 3xx that reaches the client fails as `HttpError`.
+ *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { Credential, SecretClient } from "@effect-keyvault/secrets"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ *
+ * const options: SecretClient.SecretClientOptions = {
+ *   vaultUrl: "http://127.0.0.1:8080",
+ *   apiVersion: "7.6",
+ *   allowInsecureLoopback: true, // plain HTTP is accepted for loopback only
+ *   timeout: "10 seconds"
+ * }
+ * const ClientLive = SecretClient.layer(options).pipe(
+ *   Layer.provide(Credential.layerStatic("emulator-token")),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * ```
  */
 export interface SecretClientOptions {
   /** `https://<vault>.vault.azure.net` (a trailing slash or path is ignored; the port is kept). */
@@ -56,7 +94,10 @@ export interface SecretClientOptions {
   readonly allowInsecureLoopback?: boolean | undefined
   /** Goes before `effect-keyvault/<version>` in the User-Agent. */
   readonly userAgentPrefix?: string | undefined
-  /** Per-attempt timeout; a timeout counts as a transport error (and is retried). */
+  /**
+   * Per-attempt timeout, up to the last byte of the body; a timeout counts as a transport error (and is
+   * retried). Also bounds each token request to the credential (then a `CredentialError`).
+   */
   readonly timeout?: Duration.DurationInput | undefined
   /** Last-mile customisation of the HttpClient (tracing, proxies, ...). */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
@@ -67,6 +108,16 @@ export interface SecretClientOptions {
  *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * // Turn any service failure into a log line plus a fallback value
+ * const handle = <A>(self: Effect.Effect<A, SecretClient.ServiceErrors>, fallback: A) =>
+ *   self.pipe(Effect.tapError((e) => Effect.logWarning(e._tag)), Effect.orElseSucceed(() => fallback))
+ * ```
  */
 export type ServiceErrors =
   | SecretError.NotFound
@@ -78,18 +129,57 @@ export type ServiceErrors =
 type Base = SecretError.InvalidArgument | SecretError.RequestErrors
 
 /**
+ * Errors of `setSecret` (`Exists` is a conflict, e.g. the name is deleted but not purged).
+ *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const create = (name: string, value: string): Effect.Effect<string, SecretClient.SetSecretError, SecretClient.SecretClient> =>
+ *   Effect.flatMap(SecretClient.SecretClient, (client) => client.setSecret(name, value)).pipe(
+ *     Effect.map((secret) => secret.properties.version ?? "")
+ *   )
+ * ```
  */
 export type SetSecretError = SecretError.Exists | SecretError.Forbidden | Base
 /**
+ * Errors of `getSecret`.
+ *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * // A missing secret becomes None; other failures stay typed
+ * const find = (name: string) =>
+ *   Effect.flatMap(SecretClient.SecretClient, (client) => client.getSecret(name)).pipe(
+ *     Effect.asSome,
+ *     Effect.catchTag("NotFound", () => Effect.succeedNone)
+ *   )
+ * ```
  */
 export type GetSecretError = SecretError.NotFound | SecretError.Forbidden | Base
 /**
+ * Errors of `updateSecretProperties`.
+ *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const disable = (name: string): Effect.Effect<void, SecretClient.UpdateSecretPropertiesError, SecretClient.SecretClient> =>
+ *   Effect.flatMap(SecretClient.SecretClient, (client) => client.updateSecretProperties(name, { enabled: false }))
+ * ```
  */
 export type UpdateSecretPropertiesError = SecretError.NotFound | SecretError.Forbidden | Base
 /**
@@ -97,21 +187,69 @@ export type UpdateSecretPropertiesError = SecretError.NotFound | SecretError.For
  *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const startDelete = (name: string) =>
+ *   Effect.flatMap(SecretClient.SecretClient, (client) => client.beginDeleteSecret(name)).pipe(
+ *     Effect.catchTag("NotFound", () => Effect.logInfo(`${name} was already gone`))
+ *   )
+ * ```
  */
 export type BeginDeleteSecretError = SecretError.NotFound | SecretError.Forbidden | SecretError.Exists | Base
 /**
+ * Errors of `deleteSecret`: the initial request and each poll, plus `PollingTimeout`.
+ *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const remove = (name: string) =>
+ *   Effect.flatMap(SecretClient.SecretClient, (client) => client.deleteSecret(name)).pipe(
+ *     Effect.catchTag("PollingTimeout", () => Effect.logWarning("delete is still running on the service"))
+ *   )
+ * ```
  */
 export type DeleteSecretError = BeginDeleteSecretError | SecretError.PollingTimeout
 /**
+ * Errors of `getDeletedSecret`.
+ *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const scheduledPurge = (name: string) =>
+ *   Effect.flatMap(SecretClient.SecretClient, (client) => client.getDeletedSecret(name)).pipe(
+ *     Effect.map((deleted) => deleted.scheduledPurgeDate)
+ *   )
+ * ```
  */
 export type GetDeletedSecretError = SecretError.NotFound | SecretError.Forbidden | Base
 /**
+ * Errors of `purgeDeletedSecret` (`Exists` while the delete is still in progress).
+ *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const purge = (name: string): Effect.Effect<void, SecretClient.PurgeDeletedSecretError, SecretClient.SecretClient> =>
+ *   Effect.flatMap(SecretClient.SecretClient, (client) => client.purgeDeletedSecret(name))
+ * ```
  */
 export type PurgeDeletedSecretError = SecretError.NotFound | SecretError.Forbidden | SecretError.Exists | Base
 /**
@@ -119,21 +257,70 @@ export type PurgeDeletedSecretError = SecretError.NotFound | SecretError.Forbidd
  *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const startRecover = (name: string) =>
+ *   Effect.flatMap(SecretClient.SecretClient, (client) => client.beginRecoverDeletedSecret(name)).pipe(
+ *     Effect.flatMap((poller) => poller.pollUntilDone)
+ *   )
+ * ```
  */
 export type BeginRecoverDeletedSecretError = SecretError.NotFound | SecretError.Forbidden | SecretError.Exists | Base
 /**
+ * Errors of `recoverDeletedSecret`: the initial request and each poll, plus `PollingTimeout`.
+ *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const recover = (name: string) =>
+ *   Effect.flatMap(SecretClient.SecretClient, (client) => client.recoverDeletedSecret(name)).pipe(
+ *     Effect.catchTag("NotFound", () => Effect.dieMessage(`${name} is not in the deleted list`))
+ *   )
+ * ```
  */
 export type RecoverDeletedSecretError = BeginRecoverDeletedSecretError | SecretError.PollingTimeout
 /**
+ * Errors of `backupSecret`.
+ *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const backup = (name: string): Effect.Effect<Uint8Array, SecretClient.BackupSecretError, SecretClient.SecretClient> =>
+ *   Effect.flatMap(SecretClient.SecretClient, (client) => client.backupSecret(name))
+ * ```
  */
 export type BackupSecretError = SecretError.NotFound | SecretError.Forbidden | Base
 /**
+ * Errors of `restoreSecretBackup`.
+ *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * // Restoring over an existing name fails with Exists
+ * const restore = (bytes: Uint8Array) =>
+ *   Effect.flatMap(SecretClient.SecretClient, (client) => client.restoreSecretBackup(bytes)).pipe(
+ *     Effect.catchTag("Exists", () => Effect.logInfo("already restored"))
+ *   )
+ * ```
  */
 export type RestoreSecretBackupError = SecretError.Exists | SecretError.Forbidden | Base
 /**
@@ -141,12 +328,38 @@ export type RestoreSecretBackupError = SecretError.Exists | SecretError.Forbidde
  *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ * import { Stream } from "effect"
+ *
+ * const names: Stream.Stream<string, SecretClient.ListError, SecretClient.SecretClient> = Stream.unwrap(
+ *   Effect.map(SecretClient.SecretClient, (client) => client.listPropertiesOfSecrets())
+ * ).pipe(Stream.map((p) => p.name))
+ * ```
  */
 export type ListError = SecretError.Forbidden | Base
 
 /**
+ * Attributes to set with a new secret version.
+ *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const options: SecretClient.SetSecretOptions = {
+ *   contentType: "text/plain",
+ *   expiresOn: new Date(Date.UTC(2030, 0, 1)),
+ *   tags: { owner: "payments" }
+ * }
+ * const set = Effect.flatMap(SecretClient.SecretClient, (client) => client.setSecret("db-password", "hunter2", options))
+ * ```
  */
 export interface SetSecretOptions {
   readonly contentType?: string | undefined
@@ -157,8 +370,19 @@ export interface SetSecretOptions {
 }
 
 /**
+ * Which version to read, and (2025-07-01+) how to convert certificate-backed secrets.
+ *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const options: SecretClient.GetSecretOptions = { version: "4387e9f3d6e14c459867679a90fd0f79" }
+ * const pinned = Effect.flatMap(SecretClient.SecretClient, (client) => client.getSecret("db-password", options))
+ * ```
  */
 export interface GetSecretOptions {
   /** Omit (or "") for the latest version. */
@@ -168,8 +392,19 @@ export interface GetSecretOptions {
 }
 
 /**
+ * The properties to change on one version (the value itself cannot be updated).
+ *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const options: SecretClient.UpdateSecretPropertiesOptions = { contentType: "application/json", tags: { rotated: "yes" } }
+ * const update = Effect.flatMap(SecretClient.SecretClient, (client) => client.updateSecretProperties("config", options))
+ * ```
  */
 export interface UpdateSecretPropertiesOptions extends SetSecretOptions {
   /** Omit (or "") to update the latest version. */
@@ -177,8 +412,25 @@ export interface UpdateSecretPropertiesOptions extends SetSecretOptions {
 }
 
 /**
+ * Options for the `begin*` operations.
+ *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * // Start a delete, remember where it is, and resume polling later (e.g. in another process)
+ * const program = Effect.gen(function*() {
+ *   const client = yield* SecretClient.SecretClient
+ *   const poller = yield* client.beginDeleteSecret("old-key")
+ *   const saved = yield* poller.serialize
+ *   const resumed = yield* client.beginDeleteSecret("old-key", { resumeFrom: saved })
+ *   return yield* resumed.pollUntilDone
+ * })
+ * ```
  */
 export interface PollerOptions {
   /** A string from `Poller.serialize`: skip the initial request and continue polling. */
@@ -186,8 +438,22 @@ export interface PollerOptions {
 }
 
 /**
+ * Options for list operations.
+ *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ * import { Stream } from "effect"
+ *
+ * const options: SecretClient.ListOptions = { maxPageSize: 10 }
+ * const firstPage = Stream.unwrap(
+ *   Effect.map(SecretClient.SecretClient, (client) => client.listPropertiesOfSecretsPages(options))
+ * ).pipe(Stream.take(1), Stream.runCollect)
+ * ```
  */
 export interface ListOptions {
   /** 1..25 items per page (`maxresults`). */
@@ -195,8 +461,25 @@ export interface ListOptions {
 }
 
 /**
+ * List options plus a continuation token to resume from.
+ *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ * import { Stream } from "effect"
+ *
+ * // Continue a listing from a token saved earlier
+ * const nextPage = (token: string) => {
+ *   const options: SecretClient.PageOptions = { continuationToken: token, maxPageSize: 25 }
+ *   return Stream.unwrap(Effect.map(SecretClient.SecretClient, (c) => c.listPropertiesOfSecretsPages(options))).pipe(
+ *     Stream.runHead
+ *   )
+ * }
+ * ```
  */
 export interface PageOptions extends ListOptions {
   /** A `continuationToken` from a previous page: start there. */
@@ -208,6 +491,22 @@ export interface PageOptions extends ListOptions {
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ * import { Stream } from "effect"
+ *
+ * // Collect names page by page, stopping after three pages
+ * const program = Stream.unwrap(
+ *   Effect.map(SecretClient.SecretClient, (client) => client.listPropertiesOfSecretsPages({ maxPageSize: 5 }))
+ * ).pipe(
+ *   Stream.take(3),
+ *   Stream.map((page: SecretClient.Page<{ readonly name: string }>) => page.items.map((p) => p.name)),
+ *   Stream.runCollect
+ * )
+ * ```
  */
 export interface Page<A> {
   readonly items: ReadonlyArray<A>
@@ -215,8 +514,25 @@ export interface Page<A> {
 }
 
 /**
+ * Every secrets operation of one vault. Values are `Redacted`; failures are typed per operation.
+ *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ * import { Redacted } from "effect"
+ *
+ * const rotate = (name: string, next: Redacted.Redacted<string>) =>
+ *   Effect.gen(function*() {
+ *     const client: SecretClient.Service = yield* SecretClient.SecretClient
+ *     const previous = yield* client.getSecret(name)
+ *     const created = yield* client.setSecret(name, next, { contentType: previous.properties.contentType })
+ *     return created.properties.version
+ *   })
+ * ```
  */
 export interface Service {
   /** `scheme://host[:port]` of the vault. */
@@ -297,8 +613,30 @@ export interface Service {
 }
 
 /**
+ * The tag of the {@link Service}.
+ *
  * @since 0.1.0
  * @category Context
+ *
+ * @example
+ * ```ts
+ * import { Credential, SecretClient } from "@effect-keyvault/secrets"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer, Redacted } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* SecretClient.SecretClient
+ *   yield* client.setSecret("greeting", "hello")
+ *   const secret = yield* client.getSecret("greeting")
+ *   return Redacted.value(secret.value)
+ * })
+ *
+ * const ClientLive = SecretClient.layer({ vaultUrl: "https://my-vault.vault.azure.net" }).pipe(
+ *   Layer.provide(Credential.layerDefaultAzure()),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * const runnable = Effect.provide(program, ClientLive)
+ * ```
  */
 export class SecretClient extends Context.Tag("@effect-keyvault/secrets/SecretClient")<SecretClient, Service>() {}
 
@@ -310,6 +648,52 @@ const spanAttributes = (vault: URL, name: string | undefined) => ({
 
 const isLatest = (version: string | undefined) => version === undefined || version === ""
 
+const invalidOption = (vaultUrl: string | undefined, argument: string, message: string) =>
+  new SecretError.InvalidArgument({ vault: String(vaultUrl ?? ""), argument, message: `SecretClient: ${message}` })
+
+/** The options a client cannot work with fail `make` (typed), before anything is sent. */
+const validateOptions = (options: SecretClientOptions) =>
+  Effect.gen(function*() {
+    let vault: URL
+    try {
+      vault = new URL(String(options.vaultUrl).trim())
+    } catch {
+      return yield* invalidOption(
+        options.vaultUrl,
+        "vaultUrl",
+        `invalid vaultUrl '${options.vaultUrl}'; expected https://<vault-name>.vault.azure.net`
+      )
+    }
+    if (vault.protocol !== "https:" && vault.protocol !== "http:") {
+      return yield* invalidOption(
+        options.vaultUrl,
+        "vaultUrl",
+        `unsupported vaultUrl scheme '${vault.protocol}'; expected https:`
+      )
+    }
+    const apiVersion = options.apiVersion ?? ApiVersion.latest
+    if (!ApiVersion.isApiVersion(apiVersion)) {
+      return yield* invalidOption(
+        options.vaultUrl,
+        "apiVersion",
+        `unsupported apiVersion '${String(apiVersion)}'; supported: ${ApiVersion.all.join(", ")}`
+      )
+    }
+    let timeout: Duration.Duration | undefined
+    if (options.timeout !== undefined) {
+      const decoded = Duration.decodeUnknown(options.timeout)
+      if (Option.isNone(decoded) || Duration.toMillis(decoded.value) <= 0) {
+        return yield* invalidOption(
+          options.vaultUrl,
+          "timeout",
+          `invalid timeout '${String(options.timeout)}'; expected a positive duration`
+        )
+      }
+      timeout = decoded.value
+    }
+    return { apiVersion, timeout, vault }
+  })
+
 /**
  * Build the service. The optional {@link RetryPolicy.RetryPolicy} and {@link PollingPolicy.PollingPolicy}
  * are read from the context when present (at construction, and again around each call, where a policy
@@ -317,24 +701,28 @@ const isLatest = (version: string | undefined) => version === undefined || versi
  *
  * @since 0.1.0
  * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { Credential, SecretClient } from "@effect-keyvault/secrets"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ *
+ * // Two clients for two vaults in the same program
+ * const program = Effect.gen(function*() {
+ *   const primary = yield* SecretClient.make({ vaultUrl: "https://primary.vault.azure.net" })
+ *   const replica = yield* SecretClient.make({ vaultUrl: "https://replica.vault.azure.net" })
+ *   const secret = yield* primary.getSecret("api-key")
+ *   yield* replica.setSecret("api-key", secret.value)
+ * }).pipe(Effect.provide(FetchHttpClient.layer), Effect.provide(Credential.layerDefaultAzure()))
+ * ```
  */
 export const make = (
   options: SecretClientOptions
-): Effect.Effect<Service, never, HttpClient.HttpClient | Credential.Credential> =>
+): Effect.Effect<Service, SecretError.InvalidArgument, HttpClient.HttpClient | Credential.Credential> =>
   Effect.gen(function*() {
-    let vault: URL
-    try {
-      vault = new URL(options.vaultUrl.trim())
-    } catch {
-      return yield* Effect.dieMessage(`SecretClient: invalid vaultUrl '${options.vaultUrl}'`)
-    }
+    const { apiVersion, timeout, vault } = yield* validateOptions(options)
     const vaultUrl = `${vault.protocol}//${vault.host}`
-    const apiVersion = options.apiVersion ?? ApiVersion.latest
-    if (!ApiVersion.isApiVersion(apiVersion)) {
-      return yield* Effect.dieMessage(
-        `SecretClient: unsupported apiVersion '${String(apiVersion)}'; supported: ${ApiVersion.all.join(", ")}`
-      )
-    }
     const baseClient = yield* HttpClient.HttpClient
     const http = options.transformClient ? options.transformClient(baseClient) : baseClient
     const credential = yield* Credential.Credential
@@ -348,7 +736,7 @@ export const make = (
       verifyChallengeResource: options.verifyChallengeResource ?? true,
       allowInsecureLoopback: options.allowInsecureLoopback ?? false,
       userAgent: prefix ? `${prefix} ${userAgentToken}` : userAgentToken,
-      timeout: options.timeout === undefined ? undefined : Duration.decode(options.timeout),
+      timeout,
       retryPolicy
     }, http, credential)
 
@@ -765,14 +1153,25 @@ export const make = (
       schema: Schema.Schema<{ readonly value: ReadonlyArray<A>; readonly nextLink?: string }, I>
     ): Stream.Stream<Page<A>, ListError> => {
       const ctx = { name, operation }
-      const fetchPage = (link: string) =>
+      /** `seen`: every link this run has fetched, so a nextLink loop ends instead of paging forever. */
+      const fetchPage = (link: string, seen: Set<string>) =>
         traced(
           operation,
           name,
           Effect.gen(function*() {
+            seen.add(link)
             const res = yield* send(HttpClientRequest.get(link), ctx)
             const page = yield* decode(res, ctx, schema)
             const next = page.nextLink === undefined || page.nextLink === "" ? undefined : withApiVersion(page.nextLink)
+            if (next !== undefined && seen.has(next)) {
+              return yield* new SecretError.MalformedResponse({
+                vault: vaultUrl,
+                name,
+                status: res.status,
+                requestId: res.headers["x-ms-request-id"],
+                message: `${operation}: the service's nextLink points back to a page already fetched (paging loop)`
+              })
+            }
             return [{ items: page.value, continuationToken: next }, Option.fromNullable(next)] as const
           }).pipe(Effect.catchTags({ NotFound: asHttpError, Exists: asHttpError }))
         )
@@ -782,7 +1181,8 @@ export const make = (
         const first = opts.continuationToken !== undefined
           ? withApiVersion(opts.continuationToken)
           : url(path, opts.maxPageSize !== undefined ? `&maxresults=${opts.maxPageSize}` : "")
-        return Stream.paginateEffect(first, fetchPage)
+        const seen = new Set<string>()
+        return Stream.paginateEffect(first, (link) => fetchPage(link, seen))
       }))
     }
 
@@ -804,7 +1204,7 @@ export const make = (
       }
       const hasVersion = /[?&]api-version=/.test(target) || request.urlParams.some(([k]) => k === "api-version")
       const prepared = HttpClientRequest.setUrl(request, hasVersion ? target : withApiVersion(target))
-      return traced("sendRequest", undefined, send(prepared, { name: undefined, operation: "sendRequest" }))
+      return traced("sendRequest", undefined, send(prepared, { name: undefined, operation: "sendRequest", exposeResponse: true }))
     }
 
     // Public methods: the raw implementations with statuses an operation does not list turned into HttpError.
@@ -846,12 +1246,26 @@ export const make = (
   })
 
 /**
+ * A layer building the client with {@link make}.
+ *
  * @since 0.1.0
  * @category Layers
+ *
+ * @example
+ * ```ts
+ * import { Credential, SecretClient } from "@effect-keyvault/secrets"
+ * import { NodeHttpClient } from "@effect/platform-node"
+ * import { Layer } from "effect"
+ *
+ * const ClientLive = SecretClient.layer({ vaultUrl: "https://my-vault.vault.azure.net" }).pipe(
+ *   Layer.provide(Credential.layerDefaultAzure()),
+ *   Layer.provide(NodeHttpClient.layerUndici)
+ * )
+ * ```
  */
 export const layer = (
   options: SecretClientOptions
-): Layer.Layer<SecretClient, never, HttpClient.HttpClient | Credential.Credential> =>
+): Layer.Layer<SecretClient, SecretError.InvalidArgument, HttpClient.HttpClient | Credential.Credential> =>
   Layer.effect(SecretClient, make(options))
 
 /**
@@ -859,23 +1273,61 @@ export const layer = (
  *
  * @since 0.1.0
  * @category Layers
+ *
+ * @example
+ * ```ts
+ * import { Credential, SecretClient } from "@effect-keyvault/secrets"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Config, Layer } from "effect"
+ *
+ * const ClientLive = SecretClient.layerConfig({
+ *   vaultUrl: Config.string("VAULT_URL"),
+ *   timeout: Config.succeed("30 seconds")
+ * }).pipe(Layer.provide(Credential.layerDefaultAzure()), Layer.provide(FetchHttpClient.layer))
+ * ```
  */
 export const layerConfig = (
   config: Config.Config.Wrap<SecretClientOptions>
 ): Layer.Layer<SecretClient, ConfigError.ConfigError, HttpClient.HttpClient | Credential.Credential> =>
-  Layer.unwrapEffect(Effect.map(Config.unwrap(config), (options) => layer(options)))
+  Layer.effect(
+    SecretClient,
+    Effect.flatMap(Config.unwrap(config), (options) =>
+      // A bad value from config is a ConfigError like any other config problem.
+      make(options).pipe(
+        Effect.catchTag("InvalidArgument", (e) => Effect.fail(ConfigError.InvalidData([e.argument], e.message)))
+      ))
+  )
 
 /**
  * `AZURE_KEYVAULT_URL` (required) and `AZURE_KEYVAULT_API_VERSION` (optional) from the ConfigProvider.
  *
  * @since 0.1.0
  * @category Layers
+ *
+ * @example
+ * ```ts
+ * import { Credential, SecretClient } from "@effect-keyvault/secrets"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * // AZURE_KEYVAULT_URL=https://my-vault.vault.azure.net node app.js
+ * const MainLive = SecretClient.layerFromEnv.pipe(
+ *   Layer.provide(Credential.layerDefaultAzure()),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * const program = Effect.flatMap(SecretClient.SecretClient, (c) => c.getSecret("api-key")).pipe(Effect.provide(MainLive))
+ * ```
  */
 export const layerFromEnv: Layer.Layer<
   SecretClient,
   ConfigError.ConfigError,
   HttpClient.HttpClient | Credential.Credential
 > = layerConfig({
-  vaultUrl: Config.string("AZURE_KEYVAULT_URL"),
+  vaultUrl: Config.string("AZURE_KEYVAULT_URL").pipe(
+    Config.validate({
+      message: "Expected an absolute https URL such as https://<vault-name>.vault.azure.net",
+      validation: (s) => URL.canParse(s.trim()) && /^https?:$/.test(new URL(s.trim()).protocol)
+    })
+  ),
   apiVersion: Config.literal(...ApiVersion.all)("AZURE_KEYVAULT_API_VERSION").pipe(Config.option, Config.map(Option.getOrUndefined))
 })

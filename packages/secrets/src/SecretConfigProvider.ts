@@ -9,10 +9,14 @@
  *
  * @example
  * ```ts
- * import { SecretClient, SecretConfigProvider } from "@effect-keyvault/secrets"
+ * import { Credential, SecretClient, SecretConfigProvider } from "@effect-keyvault/secrets"
+ * import { FetchHttpClient } from "@effect/platform"
  * import { Config, Effect, Layer } from "effect"
  *
- * declare const SecretsLive: Layer.Layer<SecretClient.SecretClient>
+ * const SecretsLive = SecretClient.layer({ vaultUrl: "https://my-vault.vault.azure.net" }).pipe(
+ *   Layer.provide(Credential.layerDefaultAzure()),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
  *
  * // Vault first, environment as fallback; only secrets named "myapp-…" (prefix stripped).
  * const ConfigLive = SecretConfigProvider.layer({ prefix: "myapp-" }).pipe(Layer.provide(SecretsLive))
@@ -34,8 +38,23 @@ import * as Stream from "effect/Stream"
 import * as SecretClient from "./SecretClient.js"
 
 /**
+ * How secrets are selected and mapped to config paths.
+ *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretConfigProvider } from "@effect-keyvault/secrets"
+ *
+ * // Keep secret names as they are, lower-case paths, no environment fallback
+ * const options: SecretConfigProvider.Options = {
+ *   toConfigPath: (name) => name,
+ *   concurrency: 4,
+ *   fallback: null
+ * }
+ * const ConfigLive = SecretConfigProvider.layer(options)
+ * ```
  */
 export interface Options {
   /** Only secrets whose name starts with this (case-insensitive); it is removed before mapping. */
@@ -116,10 +135,14 @@ export const load = (
  *
  * @example
  * ```ts
- * import { SecretClient, SecretConfigProvider } from "@effect-keyvault/secrets"
+ * import { Credential, SecretClient, SecretConfigProvider } from "@effect-keyvault/secrets"
+ * import { FetchHttpClient } from "@effect/platform"
  * import { ConfigProvider, Layer } from "effect"
  *
- * declare const SecretsLive: Layer.Layer<SecretClient.SecretClient>
+ * const SecretsLive = SecretClient.layer({ vaultUrl: "https://my-vault.vault.azure.net" }).pipe(
+ *   Layer.provide(Credential.layerDefaultAzure()),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
  *
  * // In tests: vault snapshot, then a fixed map instead of the environment.
  * const ConfigTest = SecretConfigProvider.layer({

@@ -25,6 +25,8 @@ export interface Scripted {
   readonly transportError?: boolean
   /** Never answer (for timeouts). */
   readonly hang?: boolean
+  /** Socket server only: send the head and this much of the body, then stall without ending. */
+  readonly stallBody?: string
 }
 
 export type Handler = (req: Recorded, index: number) => Scripted
@@ -110,6 +112,12 @@ export const scriptedServer = (handler: Handler) =>
           const out = handler(rec, requests.length - 1)
           if (out.transportError) {
             req.socket.destroy()
+            return
+          }
+          if (out.hang) return
+          if (out.stallBody !== undefined) {
+            res.writeHead(out.status, { "content-type": "application/json; charset=utf-8", ...out.headers })
+            res.write(out.stallBody)
             return
           }
           res.writeHead(out.status, { "content-type": "application/json; charset=utf-8", ...out.headers })

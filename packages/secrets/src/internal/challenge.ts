@@ -63,6 +63,8 @@ export const verifyResource = (vaultHostname: string, scope: string): "ok" | "mi
     return "invalid"
   }
   const host = vaultHostname.toLowerCase()
+  // An exact host match is accepted too: an emulator over HTTPS at 127.0.0.1 announces the resource
+  // `https://127.0.0.1`, which is the vault itself (no dotted suffix to match), and is just as safe.
   return host === scopeHost || host.endsWith(`.${scopeHost}`) ? "ok" : "mismatch"
 }
 

@@ -5,7 +5,7 @@
 import * as HttpBody from "@effect/platform/HttpBody"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -15,7 +15,7 @@ import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as SynchronizedRef from "effect/SynchronizedRef"
-import type * as Credential from "../Credential.js"
+import * as Credential from "../Credential.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as SecretError from "../SecretError.js"
 import * as Challenge from "./challenge.js"
@@ -35,6 +35,11 @@ export interface PipelineOptions {
 export interface Ctx {
   readonly name?: string | undefined
   readonly operation: string
+  /**
+   * The response goes to the caller as is (`sendRequest`): it must stay readable in every form, so its
+   * body is buffered into a fresh response. Internal operations only ever read the (cached) text.
+   */
+  readonly exposeResponse?: boolean | undefined
 }
 
 export type SendError = SecretError.TransportError | SecretError.CredentialError | SecretError.ChallengeError
@@ -47,11 +52,15 @@ interface ChallengeState {
 interface CachedToken {
   readonly key: string
   readonly token: Credential.AccessToken
+  /** After a failed refresh: do not ask the credential again before this time (epoch ms). */
+  readonly backoffUntil?: number | undefined
 }
 
 /** Refresh this long before expiry; inside it the cached token is still used if the refresh fails. */
 const refreshWindowMs = 2 * 60_000
 const forcedWindowMs = 1_000
+/** Pause between refresh attempts after one failed (reference §2.2: 3 s, like the official SDK). */
+const refreshRetryMs = 3_000
 
 export interface Pipeline {
   readonly vaultUrl: string
@@ -63,7 +72,25 @@ export interface Pipeline {
 
 const headerOf = (res: HttpClientResponse.HttpClientResponse, name: string): string | undefined => res.headers[name]
 
-const drain = (res: HttpClientResponse.HttpClientResponse) => Effect.ignore(res.arrayBuffer)
+// `text` is cached by the response, and every internal reader goes through it.
+const drain = (res: HttpClientResponse.HttpClientResponse) => Effect.ignore(res.text)
+
+/** Statuses whose Response may not carry a body. */
+const nullBodyStatus = new Set([101, 103, 204, 205, 304])
+
+/** A response whose body is already in memory (Key Vault bodies are small JSON). */
+const buffered = (
+  request: HttpClientRequest.HttpClientRequest,
+  res: HttpClientResponse.HttpClientResponse,
+  body: ArrayBuffer
+): HttpClientResponse.HttpClientResponse => {
+  // `Response` only accepts 200..599; anything else keeps the original (already consumed) response.
+  if (res.status < 200 || res.status > 599) return res
+  return HttpClientResponse.fromWeb(
+    request,
+    new Response(nullBodyStatus.has(res.status) ? null : body, { status: res.status, headers: res.headers })
+  )
+}
 
 export const make = (
   options: PipelineOptions,
@@ -84,43 +111,70 @@ export const make = (
       })
 
     // One refresh at a time: concurrent callers wait on the same SynchronizedRef update and reuse its token.
+    // The common case, a cached token outside its refresh window, is read without taking the lock.
     const getToken = (state: ChallengeState, ctx: Ctx, claims?: string) =>
+      claims !== undefined ? lockedGetToken(state, ctx, claims) : Effect.flatMap(
+        Effect.zip(SynchronizedRef.get(tokenRef), Clock.currentTimeMillis),
+        ([current, now]) => {
+          if (Option.isSome(current) && current.value.key === `${state.tenantId ?? ""}|${state.scope}`) {
+            const t = current.value.token
+            const refreshAt = t.refreshAfterTimestamp ?? t.expiresOnTimestamp - refreshWindowMs
+            if (now < refreshAt && now < t.expiresOnTimestamp - forcedWindowMs) return Effect.succeed(t)
+          }
+          return lockedGetToken(state, ctx, claims)
+        }
+      )
+
+    const lockedGetToken = (state: ChallengeState, ctx: Ctx, claims?: string) =>
       SynchronizedRef.modifyEffect(tokenRef, (current) =>
         Effect.gen(function*() {
           const now = yield* Clock.currentTimeMillis
           const key = `${state.tenantId ?? ""}|${state.scope}`
-          if (claims === undefined && Option.isSome(current) && current.value.key === key) {
-            const t = current.value.token
+          const usable = claims === undefined && Option.isSome(current) && current.value.key === key &&
+              now < current.value.token.expiresOnTimestamp - forcedWindowMs
+            ? current.value
+            : undefined
+          if (usable !== undefined) {
+            const t = usable.token
             const refreshAt = t.refreshAfterTimestamp ?? t.expiresOnTimestamp - refreshWindowMs
             if (now < refreshAt) return [t, current] as const
+            // A refresh failed moments ago: keep the still-valid token instead of hammering the credential.
+            if (usable.backoffUntil !== undefined && now < usable.backoffUntil) return [t, current] as const
           }
-          const fresh = yield* credential.getToken([state.scope], {
-            tenantId: state.tenantId,
-            claims,
-            enableCae: true
-          }).pipe(Effect.either)
+          const request = credential.getToken([state.scope], { tenantId: state.tenantId, claims, enableCae: true })
+          // The token lock is held while the credential runs: a hung credential must not block every caller.
+          const timeout = options.timeout
+          const fresh = yield* (timeout === undefined ? request : Effect.timeoutFail(request, {
+            duration: timeout,
+            onTimeout: () =>
+              new Credential.TokenError({ message: `The credential returned no token within ${Duration.format(timeout)}` })
+          })).pipe(Effect.either)
           if (fresh._tag === "Right") {
-            return [fresh.right, Option.some({ key, token: fresh.right })] as const
+            return [fresh.right, Option.some<CachedToken>({ key, token: fresh.right })] as const
           }
           // A failed proactive refresh keeps the still-valid token.
-          if (
-            claims === undefined && Option.isSome(current) && current.value.key === key &&
-            now < current.value.token.expiresOnTimestamp - forcedWindowMs
-          ) {
+          if (usable !== undefined) {
             yield* Effect.logWarning("Token refresh failed; using the cached token until it expires")
-            return [current.value.token, current] as const
+            return [usable.token, Option.some<CachedToken>({ ...usable, backoffUntil: now + refreshRetryMs })] as const
           }
           return yield* Effect.fail(credentialError(ctx, fresh.left))
         }))
 
     const execute = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) => {
+      // The body is read here, inside the timeout, so a stalled body fails the attempt (and is retried)
+      // instead of hanging a later `res.json`.
       const run = http.execute(request).pipe(
+        Effect.flatMap((res) =>
+          ctx.exposeResponse
+            ? Effect.map(res.arrayBuffer, (body) => buffered(request, res, body))
+            : Effect.as(res.text, res)
+        ),
         Effect.mapError((e) =>
           new SecretError.TransportError({
             vault: options.vaultUrl,
             name: ctx.name,
             reason: e._tag === "RequestError" ? e.reason : "Transport",
-            message: `${ctx.operation}: ${request.method} ${vault.host} failed before a response: ${e.message}`,
+            message: `${ctx.operation}: ${request.method} ${vault.host} failed before a complete response: ${e.message}`,
             cause: e.cause
           })
         )
@@ -134,7 +188,7 @@ export const make = (
             vault: options.vaultUrl,
             name: ctx.name,
             reason: "Timeout",
-            message: `${ctx.operation}: no response within ${Duration.format(timeout)}`
+            message: `${ctx.operation}: no complete response within ${Duration.format(timeout)}`
           })
       })
     }
@@ -211,11 +265,9 @@ export const make = (
         // First request of this client: no token, no body; the 401 challenge says where to get a token.
         const probe = HttpClientRequest.setBody(request, HttpBody.empty)
         const res = yield* execute(probe, ctx)
-        if (res.status !== 401) {
-          if (request.body._tag === "Empty") return res
-          yield* drain(res)
-          return yield* execute(request, ctx)
-        }
+        // Anything but a challenge goes back to the retry loop as is (429/503/5xx are retried and probe
+        // again); resending the full request here would send the body without a token.
+        if (res.status !== 401) return res
         const header = headerOf(res, "www-authenticate")
         if (header === undefined) return res
         const accepted = yield* acceptChallenge(Challenge.parseWWWAuthenticate(header), ctx)
@@ -269,8 +321,8 @@ export const make = (
           })
         )
         // A RetryPolicy provided around a single call wins over the client's.
-        const policy = Option.getOrElse(yield* Effect.serviceOption(RetryPolicy.RetryPolicy), () => options.retryPolicy)
-        const driver = yield* Schedule.driver(policy)
+        // Built on the first retryable failure only: most requests succeed at once.
+        let driver: Schedule.ScheduleDriver<unknown, RetryPolicy.RetryInput> | undefined
         while (true) {
           const outcome = yield* Effect.either(attempt(prepared, ctx))
           let input: RetryPolicy.RetryInput
@@ -286,6 +338,13 @@ export const make = (
             yield* Effect.logDebug(`${ctx.operation}: ${request.method} ${vault.host} -> ${res.status}`)
             if (!RetryPolicy.isRetryableStatus(res.status, retryAfter !== undefined)) return res
             input = { status: res.status, retryAfter }
+          }
+          if (driver === undefined) {
+            const policy = Option.getOrElse(
+              yield* Effect.serviceOption(RetryPolicy.RetryPolicy),
+              () => options.retryPolicy
+            )
+            driver = yield* Schedule.driver(policy)
           }
           const next = yield* Effect.option(driver.next(input))
           if (Option.isNone(next)) {
@@ -362,11 +421,19 @@ export const failForStatus = (
         return yield* new SecretError.Throttled({
           ...common,
           retryAfterMs: ra === undefined ? undefined : Duration.toMillis(ra),
-          message: `${prefix}${serviceMessage} (retries exhausted)`
+          // Only a 429 that says when to come back is retried (RetryPolicy.isRetryableStatus).
+          message: `${prefix}${serviceMessage} ${ra === undefined ? "(not retried: no Retry-After)" : "(retries exhausted)"}`
         })
       }
-      default:
-        return yield* new SecretError.HttpError({ ...common, message: `${prefix}${serviceMessage}` })
+      default: {
+        // A redirect that reaches the client is never followed here nor decoded as a model.
+        const redirect = res.status >= 300 && res.status < 400
+          ? ` (redirect${
+            res.headers["location"] !== undefined ? ` to '${res.headers["location"]}'` : ""
+          } not followed: Key Vault does not redirect)`
+          : ""
+        return yield* new SecretError.HttpError({ ...common, message: `${prefix}${serviceMessage}${redirect}` })
+      }
     }
   })
 

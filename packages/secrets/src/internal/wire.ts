@@ -6,8 +6,14 @@ import * as Schema from "effect/Schema"
 
 const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optionalWith(s, { nullable: true })
 
-/** Epoch seconds (integers on the wire; tolerate fractions from odd emulators). */
-export const EpochSeconds = Schema.Number
+/** Largest |epoch seconds| a `DateTime` (a JS Date) can hold: ±8.64e15 ms. */
+const maxEpochSeconds = 8.64e12
+
+/**
+ * Epoch seconds (integers on the wire; tolerate fractions from odd emulators). Bounded to the `DateTime`
+ * range so an absurd date is a MalformedResponse, not a crash in the transform.
+ */
+export const EpochSeconds = Schema.Number.pipe(Schema.finite(), Schema.between(-maxEpochSeconds, maxEpochSeconds))
 
 export const SecretAttributes = Schema.Struct({
   enabled: opt(Schema.Boolean),
