@@ -1,8 +1,8 @@
 /**
  * `SecretClient`: every Key Vault secrets operation as a typed Effect.
  *
- * On Node prefer `NodeHttpClient.layerUndici` from `@effect/platform-node`: global `fetch` measured
- * about 25 % slower than the official SDK.
+ * On Node prefer `NodeHttpClient.layerUndici` from `@effect/platform-node`: in `pnpm bench` the
+ * `FetchHttpClient` (global `fetch`) was the slowest transport, about 10–30 % below undici.
  *
  * `FetchHttpClient` follows redirects unless `RequestInit` sets `redirect: "manual"`
  * (`Layer.succeed(FetchHttpClient.RequestInit, { redirect: "manual" })`); Key Vault never redirects.
