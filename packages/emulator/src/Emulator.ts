@@ -2,6 +2,25 @@
  * A local, wire-faithful Azure Key Vault (secrets) emulator: socket server (HTTPS or HTTP), scoped Layer,
  * Promise API and an in-process handler/HttpClient that needs no sockets.
  *
+ * @example
+ * ```ts
+ * import { Emulator } from "@effect-keyvault/emulator"
+ * import { Credential, SecretClient } from "@effect-keyvault/secrets"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * // A socket emulator on a free loopback port (plain HTTP), and a real client talking to it
+ * const program = Effect.gen(function*() {
+ *   const emulator = yield* Emulator.Emulator
+ *   const client = yield* SecretClient.make({ vaultUrl: emulator.url, allowInsecureLoopback: true, verifyChallengeResource: false })
+ *   yield* client.setSecret("greeting", "hello")
+ *   return (yield* client.getSecret("greeting")).properties.id.startsWith(emulator.url)
+ * }).pipe(
+ *   Effect.provide(Layer.mergeAll(Emulator.layer({ tls: false }), Credential.layerStatic("t"), FetchHttpClient.layer))
+ * )
+ * Effect.runPromise(program).then((ok) => assert.strictEqual(ok, true))
+ * ```
+ *
  * @since 0.1.0
  */
 import * as HttpApp from "@effect/platform/HttpApp"
@@ -17,6 +36,7 @@ import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as http from "node:http"
 import * as https from "node:https"
+import * as net from "node:net"
 import * as selfsigned from "selfsigned"
 import * as httpApp from "./internal/httpApp.js"
 import * as inFiber from "./internal/inFiber.js"
@@ -28,6 +48,21 @@ import * as VaultEngine from "./VaultEngine.js"
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@effect-keyvault/emulator"
+ *
+ * // Plain HTTP on loopback, a required token and a persistent data file
+ * const options: Emulator.EmulatorOptions = {
+ *   port: 8080,
+ *   tls: false,
+ *   token: "local-dev-token",
+ *   dataFile: ".emulator-data/vault.json",
+ *   consistencyDelay: { delete: "500 millis" }
+ * }
+ * const EmulatorLive = Emulator.layer(options)
+ * ```
  */
 export interface EmulatorOptions {
   /** default 0 = a free port */
@@ -66,6 +101,16 @@ export interface EmulatorOptions {
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@effect-keyvault/emulator"
+ * import { Effect } from "effect"
+ *
+ * const describe = (info: Emulator.EmulatorInfo) =>
+ *   info.certificatePem === undefined ? `${info.url} (plain HTTP)` : `${info.url} (trust the PEM to connect)`
+ * const program = Effect.map(Emulator.Emulator, describe)
+ * ```
  */
 export interface EmulatorInfo {
   /** e.g. "https://127.0.0.1:54321" (no trailing slash) */
@@ -80,6 +125,21 @@ export interface EmulatorInfo {
  *
  * @since 0.1.0
  * @category Context
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@effect-keyvault/emulator"
+ * import { Effect } from "effect"
+ *
+ * // Seed the running emulator directly through its engine
+ * const seeded = Effect.gen(function*() {
+ *   const emulator = yield* Emulator.Emulator
+ *   yield* emulator.engine.setSecret("db-password", { value: "s3cret" })
+ *   return emulator.url
+ * }).pipe(Effect.provide(Emulator.layerInProcess()))
+ *
+ * Effect.runPromise(seeded).then((result) => assert.deepStrictEqual(result, "https://emulator.vault.azure.net"))
+ * ```
  */
 export class Emulator extends Context.Tag("@effect-keyvault/emulator/Emulator")<Emulator, EmulatorInfo>() {}
 
@@ -88,6 +148,18 @@ export class Emulator extends Context.Tag("@effect-keyvault/emulator/Emulator")<
  *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@effect-keyvault/emulator"
+ * import { Effect } from "effect"
+ *
+ * // Plain HTTP is refused on a non-loopback address
+ * const program = Effect.scoped(Emulator.start({ tls: false, host: "0.0.0.0" })).pipe(
+ *   Effect.catchTag("EmulatorError", (e) => Effect.succeed(e.message))
+ * )
+ * Effect.runPromise(program).then((result) => assert.deepStrictEqual(result, "Plain HTTP is only served on loopback, not on 0.0.0.0"))
+ * ```
  */
 export class EmulatorError extends Schema.TaggedError<EmulatorError>("@effect-keyvault/emulator/EmulatorError")(
   "EmulatorError",
@@ -99,26 +171,61 @@ export class EmulatorError extends Schema.TaggedError<EmulatorError>("@effect-ke
  *
  * @since 0.1.0
  * @category Configuration
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@effect-keyvault/emulator"
+ *
+ * // The tenant a client will see in the emulator's challenge unless tenantId is set
+ * console.log(Emulator.DEFAULT_TENANT_ID)
+ * ```
  */
 export const DEFAULT_TENANT_ID: string = httpApp.DEFAULT_TENANT_ID
 
 const LOOPBACK: ReadonlySet<string> = new Set(["127.0.0.1", "localhost", "::1"])
 
+// The messages along a cause chain (e.g. "listen EADDRINUSE …", "Unexpected token … at position 3"), so a
+// startup failure says why, not only what.
+const causeMessage = (cause: unknown): string => {
+  const parts: Array<string> = []
+  let current: unknown = cause
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
+    const message = typeof current === "object" && "message" in current && typeof current.message === "string"
+      ? current.message
+      : typeof current === "string"
+      ? current
+      : ""
+    if (message !== "" && !parts.includes(message)) parts.push(message)
+    current = typeof current === "object" && "cause" in current ? current.cause : undefined
+  }
+  return parts.length > 0 ? parts.join(": ") : String(cause)
+}
+
 const makeEngine = (options: EmulatorOptions): Effect.Effect<VaultEngine.VaultEngine, EmulatorError> =>
   Effect.gen(function*() {
     const dataFile = options.dataFile
     const loaded = dataFile === undefined ? undefined : yield* Effect.try({
-      try: () => persistence.load(dataFile),
-      catch: (cause) => new EmulatorError({ message: `Cannot read data file ${dataFile}`, cause })
+      try: () => {
+        persistence.removeStaleTemp(dataFile)
+        return persistence.load(dataFile)
+      },
+      catch: (cause) => new EmulatorError({ message: `Cannot read data file ${dataFile}: ${causeMessage(cause)}`, cause })
     })
     const engine = yield* VaultEngine.make({
       ...(options.recoveryLevel !== undefined ? { recoveryLevel: options.recoveryLevel } : {}),
       ...(options.recoverableDays !== undefined ? { recoverableDays: options.recoverableDays } : {}),
       ...(options.consistencyDelay !== undefined ? { consistencyDelay: options.consistencyDelay } : {}),
-      ...(dataFile !== undefined ? { onChange: (s: VaultEngine.Snapshot) => persistence.save(dataFile, s) } : {})
+      // Group commit: a change is acknowledged once saved; concurrent changes share one write.
+      ...(dataFile !== undefined ? { persist: (s: VaultEngine.Snapshot) => persistence.saveAsync(dataFile, s) } : {})
     })
     if (loaded !== undefined) yield* engine.restoreSnapshot(loaded)
-    else if (dataFile !== undefined) persistence.save(dataFile, yield* engine.snapshot)
+    else if (dataFile !== undefined) {
+      const initial = yield* engine.snapshot
+      yield* Effect.try({
+        try: () => persistence.save(dataFile, initial),
+        catch: (cause) => new EmulatorError({ message: `Cannot write data file ${dataFile}: ${causeMessage(cause)}`, cause })
+      })
+    }
     return engine
   })
 
@@ -141,7 +248,7 @@ const makeCertificate = (host: string) =>
               { type: 2, value: "localhost" },
               { type: 7, ip: "127.0.0.1" },
               ...(host !== "127.0.0.1" && host !== "localhost"
-                ? [/^[\d.]+$/.test(host) ? { type: 7 as const, ip: host } : { type: 2 as const, value: host }]
+                ? [net.isIP(host) !== 0 ? { type: 7 as const, ip: host } : { type: 2 as const, value: host }]
                 : [])
             ]
           }
@@ -155,6 +262,22 @@ const makeCertificate = (host: string) =>
  *
  * @since 0.1.0
  * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@effect-keyvault/emulator"
+ * import { Effect } from "effect"
+ *
+ * // Listen on a free loopback port over plain HTTP; closed when the scope ends
+ * const program = Effect.scoped(
+ *   Effect.gen(function*() {
+ *     const info = yield* Emulator.start({ tls: false })
+ *     const response = yield* Effect.promise(() => fetch(`${info.url}/secrets?api-version=7.6`))
+ *     return response.status // 401: a challenge, as from the real service
+ *   })
+ * )
+ * Effect.runPromise(program).then((result) => assert.deepStrictEqual(result, 401))
+ * ```
  */
 export const start = (options: EmulatorOptions = {}): Effect.Effect<EmulatorInfo, EmulatorError, Scope.Scope> =>
   Effect.gen(function*() {
@@ -172,7 +295,9 @@ export const start = (options: EmulatorOptions = {}): Effect.Effect<EmulatorInfo
       { port: options.port ?? 0, host }
     )
     const context = yield* Layer.build(HttpServer.serve(app).pipe(Layer.provideMerge(serverLayer))).pipe(
-      Effect.mapError((cause) => new EmulatorError({ message: `Cannot listen on ${host}:${options.port ?? 0}`, cause }))
+      Effect.mapError((cause) =>
+        new EmulatorError({ message: `Cannot listen on ${host}:${options.port ?? 0}: ${causeMessage(cause)}`, cause })
+      )
     )
     const address = Context.get(context, HttpServer.HttpServer).address
     const port = address._tag === "TcpAddress" ? address.port : 0
@@ -189,6 +314,23 @@ export const start = (options: EmulatorOptions = {}): Effect.Effect<EmulatorInfo
  *
  * @since 0.1.0
  * @category Layers
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@effect-keyvault/emulator"
+ * import { Credential, SecretClient } from "@effect-keyvault/secrets"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * // A SecretClient talking to a real socket emulator started for this program
+ * const ClientLive = Layer.unwrapEffect(
+ *   Effect.map(Emulator.Emulator, (e) => SecretClient.layer({ vaultUrl: e.url, allowInsecureLoopback: true }))
+ * ).pipe(
+ *   Layer.provide(Emulator.layer({ tls: false })),
+ *   Layer.provide(Credential.layerStatic("emulator-token")),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * ```
  */
 export const layer = (options?: EmulatorOptions): Layer.Layer<Emulator, EmulatorError> =>
   Layer.scoped(Emulator, start(options))
@@ -198,6 +340,22 @@ export const layer = (options?: EmulatorOptions): Layer.Layer<Emulator, Emulator
  *
  * @since 0.1.0
  * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@effect-keyvault/emulator"
+ *
+ * async function main() {
+ *   const emulator = await Emulator.startServer({ tls: false })
+ *   try {
+ *     const response = await fetch(`${emulator.url}/secrets?api-version=7.6`)
+ *     assert.strictEqual(response.status, 401) // the challenge
+ *   } finally {
+ *     await emulator.close()
+ *   }
+ * }
+ * main()
+ * ```
  */
 export const startServer = async (
   options?: EmulatorOptions
@@ -218,6 +376,24 @@ export const startServer = async (
  *
  * @since 0.1.0
  * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@effect-keyvault/emulator"
+ * import { Effect } from "effect"
+ *
+ * // Answer a web Request without opening a socket
+ * const program = Effect.scoped(
+ *   Effect.gen(function*() {
+ *     const { handler } = yield* Emulator.makeHandler({ token: "t" })
+ *     const response = yield* Effect.promise(() =>
+ *       handler(new Request("https://emulator.vault.azure.net/secrets/missing?api-version=7.6", { headers: { authorization: "Bearer t" } }))
+ *     )
+ *     return response.status
+ *   })
+ * )
+ * Effect.runPromise(program).then((result) => assert.deepStrictEqual(result, 404))
+ * ```
  */
 export const makeHandler = (
   options: EmulatorOptions = {}
@@ -243,6 +419,26 @@ export const makeHandler = (
  *
  * @since 0.1.0
  * @category Layers
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@effect-keyvault/emulator"
+ * import { Credential, SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect, Layer, Redacted } from "effect"
+ *
+ * const ClientLive = SecretClient.layer({ vaultUrl: "https://emulator.vault.azure.net" }).pipe(
+ *   Layer.provide(Credential.layerStatic("any-token")),
+ *   Layer.provide(Emulator.layerInProcess())
+ * )
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* SecretClient.SecretClient
+ *   yield* client.setSecret("greeting", "hello")
+ *   return Redacted.value((yield* client.getSecret("greeting")).value)
+ * }).pipe(Effect.provide(ClientLive))
+ *
+ * Effect.runPromise(program).then((result) => assert.deepStrictEqual(result, "hello"))
+ * ```
  */
 export const layerInProcess = (
   options: EmulatorOptions & { readonly vaultUrl?: string } = {}

@@ -6,16 +6,30 @@
  * no sockets, fresh state per layer build, and time that follows the test's `Clock`, so pollers, retry
  * backoff and consistency delays advance with `TestClock.adjust` instead of sleeping.
  *
+ * @example
  * ```ts
- * import { it } from "@effect/vitest"
  * import { TestVault } from "@effect-keyvault/emulator"
+ * import { SecretClient, SecretError } from "@effect-keyvault/secrets"
+ * import { Effect, Redacted } from "effect"
  *
- * it.effect("falls back when the password is missing", () =>
- *   Effect.gen(function*() {
- *     const vault = yield* TestVault.TestVault
- *     yield* vault.inject({ operation: "getSecret", status: 429, retryAfter: "2 seconds" })
- *     // ... run the code under test, TestClock.adjust("2 seconds"), assert on vault.calls
- *   }).pipe(Effect.provide(TestVault.layer({ seed: [{ name: "db-password", value: "s3cret" }] }))))
+ * // The code under test: read a password, fall back to a default when it is missing
+ * const password = Effect.flatMap(SecretClient.SecretClient, (c) => c.getSecret("db-password")).pipe(
+ *   Effect.map((s) => Redacted.value(s.value)),
+ *   Effect.catchTag("NotFound", () => Effect.succeed("default"))
+ * )
+ *
+ * const test = Effect.gen(function*() {
+ *   const vault = yield* TestVault.TestVault
+ *   assert.strictEqual(yield* password, "s3cret")
+ *   yield* vault.inject({
+ *     operation: "getSecret",
+ *     fail: new SecretError.NotFound({ vault: vault.vaultUrl, name: "db-password", status: 404, message: "gone" })
+ *   })
+ *   assert.strictEqual(yield* password, "default")
+ *   assert.strictEqual((yield* vault.calls).length, 2)
+ * }).pipe(Effect.provide(TestVault.layer({ seed: [{ name: "db-password", value: "s3cret" }] })))
+ *
+ * Effect.runPromise(test)
  * ```
  *
  * @since 0.1.0
@@ -43,6 +57,17 @@ import * as VaultEngine from "./VaultEngine.js"
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { TestVault } from "@effect-keyvault/emulator"
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * // Make only listing fail, with a 503 the client will retry
+ * const op: TestVault.Operation = "listPropertiesOfSecrets"
+ * const flaky = Effect.flatMap(TestVault.TestVault, (vault) => vault.inject({ operation: op, status: 503 }))
+ * ```
  */
 export type Operation =
   | "setSecret"
@@ -63,6 +88,23 @@ export type Operation =
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { TestVault } from "@effect-keyvault/emulator"
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ * import { Redacted } from "effect"
+ *
+ * const seed: ReadonlyArray<TestVault.Seed> = [
+ *   { name: "db-password", value: Redacted.make("s3cret"), contentType: "text/plain" },
+ *   { name: "old-key", value: "x", enabled: false, tags: { owner: "team-a" } }
+ * ]
+ * const program = Effect.flatMap(SecretClient.SecretClient, (c) => c.getSecret("db-password")).pipe(
+ *   Effect.provide(TestVault.layer({ seed }))
+ * )
+ * Effect.runPromise(program).then((s) => assert.strictEqual(Redacted.value(s.value), "s3cret"))
+ * ```
  */
 export interface Seed {
   readonly name: string
@@ -88,6 +130,27 @@ export interface Seed {
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { TestVault } from "@effect-keyvault/emulator"
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ * import { SecretError } from "@effect-keyvault/secrets"
+ *
+ * const faults: ReadonlyArray<TestVault.Fault> = [
+ *   // two throttled answers, then the real one: the client's retry policy handles them
+ *   { operation: "getSecret", status: 429, retryAfter: "1 second", times: 2 },
+ *   // setSecret("locked") always fails with a typed error, without any HTTP
+ *   {
+ *     operation: "setSecret",
+ *     name: "locked",
+ *     times: "always",
+ *     fail: new SecretError.Forbidden({ vault: "https://test.vault.azure.net", status: 403, message: "denied" })
+ *   }
+ * ]
+ * const arrange = Effect.flatMap(TestVault.TestVault, (vault) => Effect.forEach(faults, vault.inject))
+ * ```
  */
 export interface Fault {
   readonly operation?: Operation | undefined
@@ -106,6 +169,23 @@ export interface Fault {
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { TestVault } from "@effect-keyvault/emulator"
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* SecretClient.SecretClient
+ *   const vault = yield* TestVault.TestVault
+ *   yield* client.setSecret("a", "1")
+ *   yield* Effect.either(client.getSecret("b"))
+ *   const calls: ReadonlyArray<TestVault.Call> = yield* vault.calls
+ *   return calls.map((c) => `${c.operation}(${c.name})`)
+ * }).pipe(Effect.provide(TestVault.layer()))
+ * Effect.runPromise(program).then((result) => assert.deepStrictEqual(result, ["setSecret(a)", "getSecret(b)"]))
+ * ```
  */
 export interface Call {
   readonly operation: Operation | "sendRequest"
@@ -117,6 +197,23 @@ export interface Call {
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { TestVault } from "@effect-keyvault/emulator"
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * // The first request of a client is the unauthenticated challenge round trip
+ * const program = Effect.gen(function*() {
+ *   const client = yield* SecretClient.SecretClient
+ *   const vault = yield* TestVault.TestVault
+ *   yield* client.setSecret("a", "1")
+ *   const exchanges: ReadonlyArray<TestVault.Exchange> = yield* vault.exchanges
+ *   return exchanges.map((x) => `${x.method} ${x.path} ${x.status}`)
+ * }).pipe(Effect.provide(TestVault.layer()))
+ * Effect.runPromise(program).then((result) => assert.deepStrictEqual(result, ["PUT /secrets/a 401", "PUT /secrets/a 200"]))
+ * ```
  */
 export interface Exchange {
   readonly method: string
@@ -129,8 +226,27 @@ export interface Exchange {
 }
 
 /**
+ * The test handle: the vault engine, fault injection and the record of calls and HTTP exchanges.
+ *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { TestVault } from "@effect-keyvault/emulator"
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const vault: TestVault.Service = yield* TestVault.TestVault
+ *   yield* vault.engine.setSecret("seeded", { value: "v" }) // straight into the vault, no HTTP
+ *   yield* vault.inject({ operation: "getSecret", status: 500, times: "always" })
+ *   yield* vault.clearFaults
+ *   const client = yield* SecretClient.SecretClient
+ *   return (yield* client.getSecret("seeded")).properties.vaultUrl === vault.vaultUrl
+ * }).pipe(Effect.provide(TestVault.layer()))
+ * Effect.runPromise(program).then((result) => assert.deepStrictEqual(result, true))
+ * ```
  */
 export interface Service {
   /** The vault behind the client: seed it, inspect it. */
@@ -147,14 +263,52 @@ export interface Service {
 }
 
 /**
+ * The tag of the test handle {@link Service}.
+ *
  * @since 0.1.0
  * @category Context
+ *
+ * @example
+ * ```ts
+ * import { TestVault } from "@effect-keyvault/emulator"
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * // A missing secret: the code under test must fall back
+ * const program = Effect.gen(function*() {
+ *   const client = yield* SecretClient.SecretClient
+ *   const value = yield* client.getSecret("feature-flags").pipe(
+ *     Effect.map((s) => s.value),
+ *     Effect.catchTag("NotFound", () => Effect.succeed(undefined))
+ *   )
+ *   const vault = yield* TestVault.TestVault
+ *   return { value, calls: (yield* vault.calls).length }
+ * }).pipe(Effect.provide(TestVault.layer()))
+ * Effect.runPromise(program).then((result) => assert.deepStrictEqual(result, { value: undefined, calls: 1 }))
+ * ```
  */
 export class TestVault extends Context.Tag("@effect-keyvault/emulator/TestVault")<TestVault, Service>() {}
 
 /**
+ * Options of {@link layer}: seed data, vault behaviour and client options.
+ *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { TestVault } from "@effect-keyvault/emulator"
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const options: TestVault.TestVaultOptions = {
+ *   seed: [{ name: "api-key", value: "abc" }],
+ *   recoverableDays: 7,
+ *   consistencyDelay: { delete: "2 seconds" },
+ *   client: { apiVersion: "7.6" }
+ * }
+ * const TestLive = TestVault.layer(options)
+ * ```
  */
 export interface TestVaultOptions extends
   Pick<
@@ -175,6 +329,14 @@ export interface TestVaultOptions extends
  *
  * @since 0.1.0
  * @category Utils
+ *
+ * @example
+ * ```ts
+ * import { TestVault } from "@effect-keyvault/emulator"
+ *
+ * assert.deepStrictEqual(TestVault.classify("GET", "/secrets/db/versions"), { operation: "listPropertiesOfSecretVersions", name: "db" })
+ * assert.deepStrictEqual(TestVault.classify("POST", "/secrets/restore"), { operation: "restoreSecretBackup", name: undefined })
+ * ```
  */
 export const classify = (
   method: string,
@@ -364,6 +526,24 @@ const toEpoch = (d: Date | undefined) => d === undefined ? undefined : Math.floo
  *
  * @since 0.1.0
  * @category Layers
+ *
+ * @example
+ * ```ts
+ * import { TestVault } from "@effect-keyvault/emulator"
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ * import { TestClock } from "effect"
+ *
+ * // Throttled twice: the real retry pipeline waits on the TestClock, no real sleeping
+ * const program = Effect.gen(function*() {
+ *   const vault = yield* TestVault.TestVault
+ *   const client = yield* SecretClient.SecretClient
+ *   yield* vault.inject({ operation: "getSecret", status: 429, retryAfter: "2 seconds", times: 2 })
+ *   const fiber = yield* Effect.fork(client.getSecret("db-password"))
+ *   yield* TestClock.adjust("4 seconds")
+ *   return (yield* fiber).name
+ * }).pipe(Effect.provide(TestVault.layer({ seed: [{ name: "db-password", value: "s3cret" }] })))
+ * ```
  */
 export const layer = (options: TestVaultOptions = {}): Layer.Layer<SecretClient.SecretClient | TestVault> =>
   Layer.unwrapEffect(Effect.gen(function*() {
@@ -403,6 +583,8 @@ export const layer = (options: TestVaultOptions = {}): Layer.Layer<SecretClient.
     const client = Layer.effect(
       SecretClient.SecretClient,
       SecretClient.make({ ...options.client, vaultUrl }).pipe(
+        // Invalid client options in a test fixture are a programming error.
+        Effect.orDie,
         Effect.map((c) => instrument(c, faults, calls))
       )
     ).pipe(

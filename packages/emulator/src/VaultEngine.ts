@@ -2,6 +2,21 @@
  * The vault engine: the state and rules of a Key Vault secrets data plane, independent of HTTP.
  * The HTTP front ends (socket server and in-process handler) are thin translations over one engine.
  *
+ * @example
+ * ```ts
+ * import { VaultEngine } from "@effect-keyvault/emulator"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const engine = yield* VaultEngine.make()
+ *   yield* engine.setSecret("k", { value: "v1" })
+ *   yield* engine.setSecret("k", { value: "v2" })
+ *   const versions = yield* engine.listSecretVersions("k")
+ *   return [versions.length, (yield* engine.getSecret("k")).value]
+ * })
+ * Effect.runPromise(program).then((result) => assert.deepStrictEqual(result, [2, "v2"]))
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
@@ -15,6 +30,20 @@ import * as backup from "./internal/backup.js"
  *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { VaultEngine } from "@effect-keyvault/emulator"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const engine = yield* VaultEngine.make()
+ *   return yield* engine.getSecret("missing").pipe(
+ *     Effect.catchTag("VaultError", (e) => Effect.succeed(`${e.status} ${e.code}`))
+ *   )
+ * })
+ * Effect.runPromise(program).then((result) => assert.deepStrictEqual(result, "404 SecretNotFound"))
+ * ```
  */
 export class VaultError extends Schema.TaggedError<VaultError>("@effect-keyvault/emulator/VaultError")("VaultError", {
   status: Schema.Number,
@@ -28,6 +57,16 @@ export class VaultError extends Schema.TaggedError<VaultError>("@effect-keyvault
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { VaultEngine } from "@effect-keyvault/emulator"
+ * import { Effect } from "effect"
+ *
+ * // A vault without soft delete: deletes are final
+ * const options: VaultEngine.EngineOptions = { recoveryLevel: "Purgeable", recoverableDays: 0 }
+ * const engine = VaultEngine.make(options)
+ * ```
  */
 export interface EngineOptions {
   readonly recoveryLevel?: string
@@ -39,8 +78,14 @@ export interface EngineOptions {
   }
   /** 32-byte key sealing backup blobs; random when omitted (a snapshot carries it). */
   readonly backupKey?: Uint8Array
-  /** Called after every state change with the new snapshot (used for file persistence). */
+  /** Called after every state change with the new snapshot; if it throws, the change is rolled back (500). */
   readonly onChange?: (snapshot: Snapshot) => void
+  /**
+   * Durable storage (file persistence). A change is acknowledged only once a `persist` call covering it has
+   * resolved; concurrent changes share one call (group commit). On rejection every change not yet durable is
+   * rolled back and its caller gets a 500 `InternalServerError`.
+   */
+  readonly persist?: (snapshot: Snapshot) => Promise<void>
 }
 
 /**
@@ -48,6 +93,20 @@ export interface EngineOptions {
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { VaultEngine } from "@effect-keyvault/emulator"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const engine = yield* VaultEngine.make()
+ *   const view = yield* engine.setSecret("k", { value: "v", exp: 1_900_000_000 })
+ *   const attributes: VaultEngine.Attributes = view.attributes
+ *   return [attributes.enabled, attributes.exp, attributes.recoveryLevel]
+ * })
+ * Effect.runPromise(program).then((result) => assert.deepStrictEqual(result, [true, 1900000000, "Recoverable+Purgeable"]))
+ * ```
  */
 export interface Attributes {
   readonly enabled: boolean
@@ -64,6 +123,23 @@ export interface Attributes {
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { VaultEngine } from "@effect-keyvault/emulator"
+ * import { Effect } from "effect"
+ *
+ * // Stored versions appear in snapshots, newest last
+ * const program = Effect.gen(function*() {
+ *   const engine = yield* VaultEngine.make()
+ *   yield* engine.setSecret("k", { value: "one" })
+ *   yield* engine.setSecret("k", { value: "two" })
+ *   const snapshot = yield* engine.snapshot
+ *   const versions: ReadonlyArray<VaultEngine.StoredVersion> = snapshot.secrets[0].versions
+ *   return versions.map((v) => v.value)
+ * })
+ * Effect.runPromise(program).then((result) => assert.deepStrictEqual(result, ["one", "two"]))
+ * ```
  */
 export interface StoredVersion {
   readonly version: string
@@ -84,6 +160,19 @@ export interface StoredVersion {
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { VaultEngine } from "@effect-keyvault/emulator"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const engine = yield* VaultEngine.make()
+ *   yield* engine.setSecret("Db-Password", { value: "s3cret", contentType: "text/plain" })
+ *   const view: VaultEngine.SecretView = yield* engine.getSecret("db-password") // names are case-insensitive
+ *   return `${view.name}/${view.version}: ${view.contentType}`
+ * })
+ * ```
  */
 export interface SecretView {
   readonly name: string
@@ -101,6 +190,20 @@ export interface SecretView {
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { VaultEngine } from "@effect-keyvault/emulator"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const engine = yield* VaultEngine.make({ recoverableDays: 7 })
+ *   yield* engine.setSecret("old", { value: "x" })
+ *   const deleted: VaultEngine.DeletedView = yield* engine.deleteSecret("old")
+ *   return (deleted.scheduledPurgeDate - deleted.deletedDate) / 86_400 // 7 (days, in epoch seconds)
+ * })
+ * Effect.runPromise(program).then((result) => assert.deepStrictEqual(result, 7))
+ * ```
  */
 export interface DeletedView extends SecretView {
   readonly deletedDate: number
@@ -112,6 +215,15 @@ export interface DeletedView extends SecretView {
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { VaultEngine } from "@effect-keyvault/emulator"
+ * import { Effect } from "effect"
+ *
+ * const params: VaultEngine.SetParams = { value: "hunter2", contentType: "text/plain", tags: { env: "dev" }, enabled: true }
+ * const program = Effect.flatMap(VaultEngine.make(), (engine) => engine.setSecret("db-password", params))
+ * ```
  */
 export interface SetParams {
   readonly value: string
@@ -130,6 +242,20 @@ export interface SetParams {
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { VaultEngine } from "@effect-keyvault/emulator"
+ * import { Effect } from "effect"
+ *
+ * // Disable the latest version and clear its expiry; the value stays as it was
+ * const update: VaultEngine.UpdateParams = { enabled: false, exp: null }
+ * const program = Effect.gen(function*() {
+ *   const engine = yield* VaultEngine.make()
+ *   yield* engine.setSecret("k", { value: "v", exp: 1_900_000_000 })
+ *   return yield* engine.updateSecret("k", undefined, update)
+ * })
+ * ```
  */
 export interface UpdateParams {
   readonly contentType?: string | undefined
@@ -151,6 +277,23 @@ interface SecretRecord {
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { VaultEngine } from "@effect-keyvault/emulator"
+ * import { Effect } from "effect"
+ *
+ * // Copy the whole state of one engine into another
+ * const program = Effect.gen(function*() {
+ *   const source = yield* VaultEngine.make()
+ *   yield* source.setSecret("k", { value: "v" })
+ *   const snapshot: VaultEngine.Snapshot = yield* source.snapshot
+ *   const copy = yield* VaultEngine.make()
+ *   yield* copy.restoreSnapshot(JSON.parse(JSON.stringify(snapshot)))
+ *   return (yield* copy.getSecret("k")).value
+ * })
+ * Effect.runPromise(program).then((result) => assert.deepStrictEqual(result, "v"))
+ * ```
  */
 export interface Snapshot {
   readonly format: 1
@@ -167,6 +310,22 @@ export interface Snapshot {
  *
  * @since 0.1.0
  * @category Models
+ *
+ * @example
+ * ```ts
+ * import { VaultEngine } from "@effect-keyvault/emulator"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const engine: VaultEngine.VaultEngine = yield* VaultEngine.make()
+ *   yield* engine.seed([{ name: "a", value: "1" }, { name: "b", value: "2" }])
+ *   yield* engine.deleteSecret("a")
+ *   const active = yield* engine.listSecrets
+ *   const deleted = yield* engine.listDeletedSecrets
+ *   return [active.map((s) => s.name), deleted.map((s) => s.name)]
+ * })
+ * Effect.runPromise(program).then((result) => assert.deepStrictEqual(result, [["b"], ["a"]]))
+ * ```
  */
 export interface VaultEngine {
   readonly recoveryLevel: string
@@ -208,6 +367,15 @@ export const MAX_CONTENT_TYPE = 255
  *
  * @since 0.1.0
  * @category Errors
+ *
+ * @example
+ * ```ts
+ * import { VaultEngine } from "@effect-keyvault/emulator"
+ *
+ * // What a front end does with an engine error message before sending it
+ * const forOrigin = (message: string, origin: string) => message.replaceAll(VaultEngine.VAULT_URL_PLACEHOLDER, origin)
+ * assert.deepStrictEqual(forOrigin(`${VaultEngine.VAULT_URL_PLACEHOLDER}/secrets/k`, "https://127.0.0.1:8443"), "https://127.0.0.1:8443/secrets/k")
+ * ```
  */
 export const VAULT_URL_PLACEHOLDER = "https://{vault}"
 
@@ -252,6 +420,13 @@ export const errors = {
   malformedBackup: () =>
     new VaultError({ status: 400, code: "Malformed backup blob", message: "Backup blob contains invalid or corrupt version." }),
   badParameter: (message: string) => new VaultError({ status: 400, code: "BadParameter", message }),
+  internal: (message: string) => new VaultError({ status: 500, code: "InternalServerError", message }),
+  purgeProtected: () =>
+    new VaultError({
+      status: 403,
+      code: "Forbidden",
+      message: "Operation purge is not allowed on this vault: purge protection is enabled."
+    }),
   invalidName: (name: string) =>
     new VaultError({ status: 400, code: "BadParameter", message: `The request URI contains an invalid name: ${name}` })
 }
@@ -293,12 +468,27 @@ export const validateParams = (params: {
  *
  * @since 0.1.0
  * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { VaultEngine } from "@effect-keyvault/emulator"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const engine = yield* VaultEngine.make({ recoverableDays: 7 })
+ *   const created = yield* engine.setSecret("api-key", { value: "abc" })
+ *   const read = yield* engine.getSecret("API-KEY", created.version)
+ *   return read.value
+ * })
+ * Effect.runPromise(program).then((result) => assert.deepStrictEqual(result, "abc"))
+ * ```
  */
 export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
   Effect.sync(() => {
     const recoveryLevel = options.recoveryLevel ?? "Recoverable+Purgeable"
     const recoverableDays = options.recoverableDays ?? 90
     const softDelete = recoveryLevel.includes("Recoverable")
+    const purgeable = recoveryLevel.includes("Purgeable")
     const deleteDelay = Duration.toMillis(options.consistencyDelay?.delete ?? 0)
     const recoverDelay = Duration.toMillis(options.consistencyDelay?.recover ?? 0)
     const purgeDelay = Duration.toMillis(options.consistencyDelay?.purge ?? 0)
@@ -308,6 +498,13 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
     const purging = new Map<string, number>()
 
     const key = (name: string) => name.toLowerCase()
+    // Code-unit order on lower-cased names (not localeCompare): the $skiptoken marker is compared with `>=`,
+    // so both must use the same, locale-independent order or paging loops or drops items.
+    const byName = (a: SecretRecord, b: SecretRecord) => {
+      const ka = key(a.name)
+      const kb = key(b.name)
+      return ka < kb ? -1 : ka > kb ? 1 : 0
+    }
     const checkName = (name: string): VaultError | undefined =>
       NAME_PATTERN.test(name) ? undefined : errors.invalidName(name)
 
@@ -341,13 +538,97 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
       backupKey: Buffer.from(backupKey).toString("base64"),
       secrets: [...secrets.values()].map((r) => ({
         name: r.name,
-        versions: r.versions,
+        // A copy: the live array keeps growing, a snapshot must not.
+        versions: [...r.versions],
         ...(r.deleted ? { deleted: { deletedDate: r.deleted.deletedDate, scheduledPurgeDate: r.deleted.scheduledPurgeDate } } : {})
       }))
     })
-    const changed = () => {
-      if (options.onChange) options.onChange(toSnapshot())
+
+    // Durability. `changeCount` numbers the changes; `durable` is the last state known to be saved, the
+    // state a failed save rolls back to (so nothing is live in memory that the data file does not hold).
+    interface State {
+      readonly secrets: ReadonlyArray<readonly [string, SecretRecord]>
+      readonly purging: ReadonlyArray<readonly [string, number]>
+      readonly backupKey: Uint8Array
     }
+    const copyRecord = (r: SecretRecord): SecretRecord => ({
+      ...r,
+      versions: [...r.versions],
+      deleted: r.deleted ? { ...r.deleted } : undefined
+    })
+    const cloneState = (): State => ({
+      secrets: [...secrets].map(([k, r]) => [k, copyRecord(r)] as const),
+      purging: [...purging],
+      backupKey
+    })
+    const restoreState = (s: State) => {
+      secrets.clear()
+      for (const [k, r] of s.secrets) secrets.set(k, copyRecord(r))
+      purging.clear()
+      for (const [k, until] of s.purging) purging.set(k, until)
+      backupKey = s.backupKey
+    }
+    const tracksDurability = options.persist !== undefined || options.onChange !== undefined
+    let durable: State | undefined = tracksDurability ? cloneState() : undefined
+    let changeCount = 0
+    const saveFailed = (cause: unknown) =>
+      errors.internal(
+        `The change could not be saved to the data file and was not applied: ${
+          cause instanceof Error ? cause.message : String(cause)
+        }`
+      )
+
+    const changed = () => {
+      changeCount++
+      if (options.onChange) {
+        try {
+          options.onChange(toSnapshot())
+        } catch (cause) {
+          restoreState(durable!)
+          throw saveFailed(cause)
+        }
+        if (options.persist === undefined) durable = cloneState()
+      }
+    }
+
+    // Group commit: one save at a time; changes made meanwhile share the next one.
+    const waiters: Array<{ readonly upTo: number; readonly done: (e: VaultError | undefined) => void }> = []
+    let saving = false
+    const flush = (): void => {
+      const persist = options.persist
+      if (saving || waiters.length === 0 || persist === undefined) return
+      saving = true
+      const upTo = changeCount
+      const candidate = cloneState()
+      let outcome: Promise<void>
+      try {
+        outcome = persist(toSnapshot())
+      } catch (cause) {
+        outcome = Promise.reject(cause)
+      }
+      outcome.then(
+        () => {
+          durable = candidate
+          for (let i = waiters.length - 1; i >= 0; i--) {
+            if (waiters[i]!.upTo <= upTo) waiters.splice(i, 1)[0]!.done(undefined)
+          }
+        },
+        (cause: unknown) => {
+          // Every change not yet durable is undone, and every caller waiting for one is told.
+          restoreState(durable!)
+          const error = saveFailed(cause)
+          for (const w of waiters.splice(0)) w.done(error)
+        }
+      ).finally(() => {
+        saving = false
+        flush()
+      })
+    }
+    const awaitDurable = (upTo: number): Promise<VaultError | undefined> =>
+      new Promise((done) => {
+        waiters.push({ upTo, done })
+        flush()
+      })
 
     // Deleted secrets past their scheduled purge date disappear, as the service purges them.
     const sweep = (nowMs: number) => {
@@ -366,9 +647,21 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
     const withNow = <A>(f: (nowMs: number) => A | VaultError): Effect.Effect<A, VaultError> =>
       Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
         Effect.suspend(() => {
-          sweep(nowMs)
-          const r = f(nowMs)
-          return r instanceof VaultError ? Effect.fail(r) : Effect.succeed(r)
+          const before = changeCount
+          let r: A | VaultError
+          try {
+            sweep(nowMs)
+            r = f(nowMs)
+          } catch (e) {
+            // A failed synchronous save (onChange) has already rolled the change back.
+            if (e instanceof VaultError) return Effect.fail(e)
+            throw e
+          }
+          if (r instanceof VaultError) return Effect.fail(r)
+          if (options.persist === undefined || changeCount === before) return Effect.succeed(r)
+          // Registered synchronously, so no other change can slip between this one and its save.
+          const saved = awaitDurable(changeCount)
+          return Effect.flatMap(Effect.promise(() => saved), (e) => e === undefined ? Effect.succeed(r) : Effect.fail(e))
         }))
 
     const active = (name: string, nowMs: number): SecretRecord | VaultError => {
@@ -483,7 +776,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
       listDeletedSecrets: Effect.orDie(withNow(() =>
         [...secrets.values()]
           .filter((r) => r.deleted !== undefined)
-          .sort((a, b) => key(a.name).localeCompare(key(b.name)))
+          .sort(byName)
           .map(deletedView)
       )),
       recoverDeletedSecret: (name) =>
@@ -501,6 +794,8 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
         withNow((nowMs) => {
           const bad = checkName(name)
           if (bad) return bad
+          // Levels without "Purgeable" (e.g. "Recoverable") mean purge protection is on.
+          if (!purgeable) return errors.purgeProtected()
           const k = key(name)
           const rec = secrets.get(k)
           if (!rec?.deleted) return errors.deletedNotFound(name)
@@ -512,20 +807,29 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
       listSecrets: Effect.orDie(withNow((nowMs) =>
         [...secrets.values()]
           .filter((r) => !r.deleted && !(r.recoveredVisibleAtMs !== undefined && nowMs < r.recoveredVisibleAtMs))
-          .sort((a, b) => key(a.name).localeCompare(key(b.name)))
+          .sort(byName)
           .map((r) => view(r, r.versions[r.versions.length - 1]!))
       )),
       listSecretVersions: (name) =>
-        Effect.orDie(withNow(() => {
+        Effect.orDie(withNow((nowMs) => {
           const rec = secrets.get(key(name))
           if (!rec || rec.deleted) return []
+          // Hidden during the recover delay, like GET and the secrets list.
+          if (rec.recoveredVisibleAtMs !== undefined && nowMs < rec.recoveredVisibleAtMs) return []
           return rec.versions.map((v) => view(rec, v))
         })),
       backupSecret: (name) =>
         withNow((nowMs) => {
           const rec = active(name, nowMs)
           if (rec instanceof VaultError) return rec
-          return backup.seal(backupKey, { name: rec.name, versions: rec.versions })
+          const blob = backup.seal(backupKey, { name: rec.name, versions: rec.versions })
+          // Never hand out a blob that restore would refuse as too large.
+          if (blob.length > backup.MAX_BLOB_CHARS) {
+            return errors.badParameter(
+              `The backup of secret ${rec.name} would exceed the emulator's maximum backup size of ${backup.MAX_BLOB_CHARS} characters.`
+            )
+          }
+          return blob
         }),
       restoreSecret: (blob) =>
         withNow((nowMs) => {
@@ -555,6 +859,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
               deleted: s.deleted ? { ...s.deleted, visibleAtMs: 0 } : undefined
             })
           }
+          if (tracksDurability) durable = cloneState()
         }),
       seed: (list) =>
         withNow((nowMs) => {

@@ -1,11 +1,11 @@
 /**
  * The HTTP translation over the engine: routing, auth challenge, api-version, JSON shapes, paging, headers.
  */
-import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import * as VaultEngine from "../VaultEngine.js"
 
 /** @internal */
@@ -39,7 +39,20 @@ export const API_VERSIONS: ReadonlySet<string> = new Set([
 ])
 const LATEST_API_VERSION = "2026-04-01"
 const MAX_BODY_BYTES = 1024 * 1024
+/** @internal Restore bodies carry a whole backup blob; backups refuse to produce anything larger. */
+export const MAX_RESTORE_BODY_BYTES = 32 * 1024 * 1024
+// An oversized body is still read (and dropped) up to this many bytes so the 413 reaches the client instead
+// of a connection reset; beyond it the connection is given up.
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024
 const PAGE_MAX = 25
+// reg-name or bracketed IPv6 literal, optional port
+const HOST_PATTERN = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*)|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
+// nbf/exp: whole epoch seconds from 1970 up to 9999-12-31T23:59:59Z
+// 0001-01-01 … 9999-12-31: negative values are ordinary pre-1970 dates, and the official JS SDK 4.12 sends
+// them for dates after 2038 (its 32-bit truncation), so rejecting them would break that client.
+const MIN_EPOCH_SECONDS = -62135596800
+const MAX_EPOCH_SECONDS = 253402300799
+const internalError = VaultEngine.errors.internal("The emulator failed to process the request.")
 
 type Json = Record<string, unknown>
 
@@ -116,28 +129,54 @@ export const makeApp = (config: AppConfig) => {
   const { engine } = config
   const challenge = `Bearer authorization="${config.authority.replace(/\/+$/, "")}/${config.tenantId}", resource="${config.challengeResource}"`
 
-  return Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const headers = request.headers
+  // Bad input in the request line or Host header is the client's fault (400); anything else that goes wrong
+  // is answered as a Key Vault-shaped 500 instead of an empty one.
+  const target = (request: HttpServerRequest.HttpServerRequest): { origin: string; pathAndQuery: string } | VaultEngine.VaultError => {
     const original = request.originalUrl
-    let origin: string
-    let pathAndQuery: string
     if (/^https?:\/\//i.test(original)) {
-      const u = new URL(original)
-      origin = u.origin
-      pathAndQuery = u.pathname + u.search
-    } else {
-      origin = `${config.scheme}://${headers["host"] ?? "localhost"}`
-      pathAndQuery = original
+      try {
+        const u = new URL(original)
+        return { origin: u.origin, pathAndQuery: u.pathname + u.search }
+      } catch {
+        return VaultEngine.errors.badParameter("The request URL is invalid.")
+      }
     }
+    const host = request.headers["host"] ?? "localhost"
+    if (!HOST_PATTERN.test(host) || !original.startsWith("/")) {
+      return VaultEngine.errors.badParameter("The request URL or Host header is invalid.")
+    }
+    const origin = `${config.scheme}://${host}`
+    try {
+      new URL(origin)
+    } catch {
+      return VaultEngine.errors.badParameter("The request URL or Host header is invalid.")
+    }
+    return { origin, pathAndQuery: original }
+  }
+
+  const answer = Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const parsed = target(request)
+    if (parsed instanceof VaultEngine.VaultError) return errorReply(parsed, `${config.scheme}://localhost`)
+    const { origin, pathAndQuery } = parsed
     const qIndex = pathAndQuery.indexOf("?")
     const rawPath = qIndex === -1 ? pathAndQuery : pathAndQuery.slice(0, qIndex)
     const query = parseQuery(qIndex === -1 ? "" : pathAndQuery.slice(qIndex))
     const method = request.method.toUpperCase()
 
-    const reply: Reply = yield* route(request, method, rawPath, query, origin).pipe(
+    return yield* route(request, method, rawPath, query, origin).pipe(
       Effect.catchAll((e) => Effect.succeed(errorReply(e, origin)))
     )
+  }).pipe(Effect.catchAllCause((cause) =>
+    Cause.isInterruptedOnly(cause)
+      ? Effect.failCause(cause)
+      : Effect.succeed(errorReply(internalError, `${config.scheme}://localhost`))
+  ))
+
+  return Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const headers = request.headers
+    const reply: Reply = yield* answer
 
     const responseHeaders: Record<string, string> = {
       "cache-control": "no-cache",
@@ -211,24 +250,33 @@ export const makeApp = (config: AppConfig) => {
       const collection = (segments[0] ?? "").toLowerCase()
       const fmt = formatter(origin, apiVersion)
 
-      const readJson = Effect.gen(function*() {
+      const readJson = (maxBytes: number = MAX_BODY_BYTES) => Effect.gen(function*() {
+        const tooLarge = new VaultEngine.VaultError({
+          status: 413,
+          code: "RequestEntityTooLarge",
+          message: `The request body exceeds the maximum size of ${maxBytes} bytes.`
+        })
         const length = Number(request.headers["content-length"] ?? "0")
-        if (length > MAX_BODY_BYTES) {
-          return yield* fail(413, "RequestEntityTooLarge", `The request body exceeds the maximum size of ${MAX_BODY_BYTES} bytes.`)
-        }
-        const text = yield* request.text.pipe(
-          HttpIncomingMessage.withMaxBodySize(Option.some(MAX_BODY_BYTES)),
-          Effect.mapError(() =>
-            new VaultEngine.VaultError({
-              status: 413,
-              code: "RequestEntityTooLarge",
-              message: `The request body exceeds the maximum size of ${MAX_BODY_BYTES} bytes.`
+        if (length > maxBytes) return yield* Effect.fail(tooLarge)
+        // Read by hand (not withMaxBodySize, which aborts the stream and resets the connection): keep at most
+        // maxBytes, drop the rest, and answer 413 once the body has ended.
+        const chunks: Array<Uint8Array> = []
+        let size = 0
+        yield* request.stream.pipe(
+          Stream.runForEachWhile((chunk) =>
+            Effect.sync(() => {
+              size += chunk.length
+              if (size <= maxBytes) chunks.push(chunk)
+              return size <= MAX_DRAIN_BYTES
             })
+          ),
+          // A web Request without a body has no stream at all: that is an empty body, not a read failure.
+          Effect.catchAll(() =>
+            size === 0 ? Effect.void : Effect.fail(VaultEngine.errors.badParameter("The request body could not be read."))
           )
         )
-        if (text.length > MAX_BODY_BYTES) {
-          return yield* fail(413, "RequestEntityTooLarge", `The request body exceeds the maximum size of ${MAX_BODY_BYTES} bytes.`)
-        }
+        if (size > maxBytes) return yield* Effect.fail(tooLarge)
+        const text = Buffer.concat(chunks).toString("utf8")
         if (text.trim() === "") return yield* fail(400, "BadParameter", "The request body is required.")
         let parsed: unknown
         try {
@@ -247,7 +295,8 @@ export const makeApp = (config: AppConfig) => {
           const rawMax = query.get("maxresults")
           let max = PAGE_MAX
           if (rawMax !== undefined) {
-            const n = Number(rawMax)
+            // Digits only: Number() would also take " 5", "0x5" or "5e0".
+            const n = /^\d+$/.test(rawMax) ? Number(rawMax) : Number.NaN
             if (!Number.isInteger(n) || n < 1 || n > PAGE_MAX) {
               return yield* fail(400, "BadParameter", `The value '${rawMax}' of parameter maxresults is invalid. It must be between 1 and ${PAGE_MAX}.`)
             }
@@ -295,8 +344,10 @@ export const makeApp = (config: AppConfig) => {
           const items = yield* engine.listSecrets
           return yield* page(items, "/secrets", (v) => fmt.item(v, false), (v) => v.name.toLowerCase())
         }
-        if (name === "restore" && third === undefined && method === "POST") {
-          const body = yield* readJson
+        // Sub-resource words are matched case-insensitively, like the service's routing.
+        const sub = third?.toLowerCase()
+        if (name.toLowerCase() === "restore" && third === undefined && method === "POST") {
+          const body = yield* readJson(MAX_RESTORE_BODY_BYTES)
           if (typeof body.value !== "string") return yield* VaultEngine.errors.malformedBackup()
           const v = yield* engine.restoreSecret(body.value)
           return { status: 200, body: fmt.bundle(v, false) }
@@ -305,7 +356,7 @@ export const makeApp = (config: AppConfig) => {
           switch (method) {
             case "PUT": {
               if (third === "") return yield* notAllowed()
-              const body = yield* readJson
+              const body = yield* readJson()
               const params = yield* parseSet(body)
               const v = yield* engine.setSecret(name, params)
               return { status: 200, body: fmt.bundle(v, true) }
@@ -313,7 +364,7 @@ export const makeApp = (config: AppConfig) => {
             case "GET":
               return yield* getSecret(name, "")
             case "PATCH": {
-              const body = yield* readJson
+              const body = yield* readJson()
               const params = yield* parseUpdate(body)
               const v = yield* engine.updateSecret(name, "", params)
               return { status: 200, body: fmt.bundle(v, false) }
@@ -327,7 +378,7 @@ export const makeApp = (config: AppConfig) => {
               return yield* notAllowed()
           }
         }
-        if (third === "versions" && method === "GET") {
+        if (sub === "versions" && method === "GET") {
           if (!VaultEngine.NAME_PATTERN.test(name)) return yield* VaultEngine.errors.invalidName(name)
           const items = yield* engine.listSecretVersions(name)
           return yield* page(
@@ -337,7 +388,7 @@ export const makeApp = (config: AppConfig) => {
             (_, i) => i.toString().padStart(10, "0")
           )
         }
-        if (third === "backup" && method === "POST") {
+        if (sub === "backup" && method === "POST") {
           const blob = yield* engine.backupSecret(name)
           return { status: 200, body: { value: blob } }
         }
@@ -345,7 +396,7 @@ export const makeApp = (config: AppConfig) => {
           case "GET":
             return yield* getSecret(name, third)
           case "PATCH": {
-            const body = yield* readJson
+            const body = yield* readJson()
             const params = yield* parseUpdate(body)
             const v = yield* engine.updateSecret(name, third, params)
             return { status: 200, body: fmt.bundle(v, false) }
@@ -363,7 +414,10 @@ export const makeApp = (config: AppConfig) => {
           const items = yield* engine.listDeletedSecrets
           return yield* page(items, "/deletedsecrets", (v) => fmt.deletedItem(v), (v) => v.name.toLowerCase())
         }
-        if (third === "recover" && method === "POST") {
+        if (segments.length > 4 || (segments.length === 4 && segments[3] !== "")) {
+          return yield* fail(404, "NotFound", "The requested resource was not found.")
+        }
+        if (third?.toLowerCase() === "recover" && method === "POST") {
           const v = yield* engine.recoverDeletedSecret(name)
           return { status: 200, body: fmt.bundle(v, false) }
         }
@@ -384,7 +438,8 @@ export const makeApp = (config: AppConfig) => {
       function getSecret(name: string, version: string) {
         return Effect.gen(function*() {
           const v = yield* engine.getSecret(name, version)
-          const out = query.get("outcontenttype")
+          // outContentType exists from 2025-06-01-preview on (date-named versions); older versions ignore it.
+          const out = /^\d{4}-/.test(apiVersion ?? "") ? query.get("outcontenttype") : undefined
           if (out !== undefined && out !== "") {
             if (out !== "application/x-pkcs12" && out !== "application/x-pem-file") {
               return yield* fail(400, "BadParameter", `The value '${out}' of parameter outContentType is not supported.`)
@@ -403,7 +458,8 @@ export const makeApp = (config: AppConfig) => {
   }
 }
 
-const isInt = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v)
+const isEpochSeconds = (v: unknown): v is number =>
+  typeof v === "number" && Number.isInteger(v) && v >= MIN_EPOCH_SECONDS && v <= MAX_EPOCH_SECONDS
 
 const parseAttributes = (body: Json) =>
   Effect.gen(function*() {
@@ -415,14 +471,18 @@ const parseAttributes = (body: Json) =>
       return yield* fail(400, "BadParameter", "The attribute 'enabled' must be a boolean.")
     }
     for (const k of ["nbf", "exp"] as const) {
-      if (attrs[k] !== undefined && attrs[k] !== null && !isInt(attrs[k])) {
-        return yield* fail(400, "BadParameter", `The attribute '${k}' must be a number of seconds since the epoch.`)
+      if (attrs[k] !== undefined && attrs[k] !== null && !isEpochSeconds(attrs[k])) {
+        return yield* fail(
+          400,
+          "BadParameter",
+          `The attribute '${k}' must be a whole number of seconds since the epoch between ${MIN_EPOCH_SECONDS} and ${MAX_EPOCH_SECONDS}.`
+        )
       }
     }
     return {
       enabled: typeof attrs.enabled === "boolean" ? attrs.enabled : undefined,
-      nbf: isInt(attrs.nbf) ? Math.floor(attrs.nbf) : attrs.nbf === null ? null : undefined,
-      exp: isInt(attrs.exp) ? Math.floor(attrs.exp) : attrs.exp === null ? null : undefined
+      nbf: isEpochSeconds(attrs.nbf) ? attrs.nbf : attrs.nbf === null ? null : undefined,
+      exp: isEpochSeconds(attrs.exp) ? attrs.exp : attrs.exp === null ? null : undefined
     }
   })
 
@@ -436,11 +496,12 @@ const parseCommon = (body: Json) =>
       if (typeof body.tags !== "object" || Array.isArray(body.tags)) {
         return yield* fail(400, "BadParameter", "The parameter 'tags' must be an object.")
       }
-      tags = {}
-      for (const [k, v] of Object.entries(body.tags as Json)) {
+      const entries = Object.entries(body.tags as Json)
+      for (const [k, v] of entries) {
         if (typeof v !== "string") return yield* fail(400, "BadParameter", `The tag '${k}' must have a string value.`)
-        tags[k] = v
       }
+      // fromEntries defines own properties, so a tag named "__proto__" is kept (assignment would drop it).
+      tags = Object.fromEntries(entries) as Record<string, string>
     }
     return { contentType: typeof body.contentType === "string" ? body.contentType : undefined, tags }
   })
