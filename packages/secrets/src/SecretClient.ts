@@ -985,20 +985,24 @@ export const make = (
         return { result, isCompleted: state.isCompleted }
       })
 
-    const deleteCheck = (name: string): Effect.Effect<Option.Option<DeletedSecret | undefined>, ServiceErrors> =>
-      Effect.gen(function*() {
-        const { ctx, res } = yield* getDeletedSecretRaw(name, "pollDeleteSecret")
-        if (res.status === 404) {
-          yield* Effect.ignore(res.arrayBuffer)
-          return Option.none()
-        }
-        if (res.status === 403) {
-          // The object exists but we may not read it: the delete has finished.
-          yield* Effect.ignore(res.arrayBuffer)
-          return Option.some(undefined)
-        }
-        return Option.some(yield* decode(res, ctx, Transform.DeletedSecretFromBundle))
-      })
+    /**
+     * One poll step of a delete or recover: 404 means not yet (none), 403 means done but not readable
+     * (some(undefined)), anything else is decoded. The pipeline has already read the body.
+     */
+    const pollStep = <A, I>(
+      probe: Effect.Effect<{ readonly res: HttpClientResponse.HttpClientResponse; readonly ctx: Pipeline.Ctx }, ServiceErrors>,
+      schema: Schema.Schema<A, I>
+    ): Effect.Effect<Option.Option<A | undefined>, ServiceErrors> =>
+      Effect.flatMap(probe, ({ ctx, res }) =>
+        res.status === 404
+          ? Effect.succeed(Option.none())
+          : res.status === 403
+          // The object exists but we may not read it: the operation has finished.
+          ? Effect.succeed(Option.some(undefined))
+          : Effect.map(decode(res, ctx, schema), Option.some))
+
+    const deleteCheck = (name: string) =>
+      pollStep(getDeletedSecretRaw(name, "pollDeleteSecret"), Transform.DeletedSecretFromBundle)
 
     const beginDeleteSecret: Service["beginDeleteSecret"] = (name, opts = {}) =>
       traced(
@@ -1043,19 +1047,8 @@ export const make = (
       )
     }
 
-    const recoverCheck = (name: string): Effect.Effect<Option.Option<SecretProperties | undefined>, ServiceErrors> =>
-      Effect.gen(function*() {
-        const { ctx, res } = yield* getLatestRaw(name, "pollRecoverDeletedSecret")
-        if (res.status === 404) {
-          yield* Effect.ignore(res.arrayBuffer)
-          return Option.none()
-        }
-        if (res.status === 403) {
-          yield* Effect.ignore(res.arrayBuffer)
-          return Option.some(undefined)
-        }
-        return Option.some(yield* decode(res, ctx, Transform.SecretPropertiesFromBundle))
-      })
+    const recoverCheck = (name: string) =>
+      pollStep(getLatestRaw(name, "pollRecoverDeletedSecret"), Transform.SecretPropertiesFromBundle)
 
     const beginRecoverDeletedSecret: Service["beginRecoverDeletedSecret"] = (name, opts = {}) =>
       traced(
@@ -1084,8 +1077,6 @@ export const make = (
               decode(existing.res, existing.ctx, Transform.SecretPropertiesFromBundle)
             )
             if (props._tag === "Right") return yield* mk(props.right, true)
-          } else {
-            yield* Effect.ignore(existing.res.arrayBuffer)
           }
           const ctx = { name, operation: "recoverDeletedSecret" }
           const res = yield* send(HttpClientRequest.post(url(`/deletedsecrets/${seg(name)}/recover`)), ctx)

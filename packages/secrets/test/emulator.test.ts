@@ -194,6 +194,22 @@ describe("over sockets", () => {
       const name = unique("http")
       const s = yield* Effect.flatMap(client, (c) => Effect.zipRight(c.setSecret(name, "v"), c.getSecret(name))).pipe(Effect.provide(make(true)))
       assert.strictEqual(Redacted.value(s.value), "v")
+      // The full lifecycle over both Node transports: a body answered 404 (poll "not yet", recover's
+      // pre-check) must be read exactly once — a second read of a node:http body never settles.
+      for (const transport of [NodeHttpClient.layerUndici, NodeHttpClient.layer]) {
+        const recovered = yield* Effect.flatMap(client, (c) =>
+          c.deleteSecret(name).pipe(
+            Effect.zipRight(c.recoverDeletedSecret(name)),
+            Effect.zipRight(c.getSecret(name))
+          )).pipe(
+            Effect.provide(SecretClient.layer({ vaultUrl: emu.url, allowInsecureLoopback: true }).pipe(
+              Layer.provide(Credential.layerStatic(TOKEN)),
+              Layer.provide(transport)
+            )),
+            Effect.timeout("20 seconds")
+          )
+        assert.strictEqual(Redacted.value(recovered.value), "v")
+      }
     }).pipe(Effect.provide(Emulator.layer({ tls: false, token: TOKEN, host: "127.0.0.1", port: 0, challengeResource: "https://127.0.0.1" }))))
 
   it.live("HTTPS with the emulator's self-signed certificate trusted per client", () =>
