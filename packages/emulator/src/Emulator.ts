@@ -28,7 +28,6 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Context from "effect/Context"
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -84,14 +83,7 @@ export interface EmulatorOptions {
   /** default 90 */
   readonly recoverableDays?: number
   /** Eventual-consistency windows like the real service; default all 0 (off). */
-  readonly consistencyDelay?: {
-    /** GET /deletedsecrets/{n} 404s for this long after DELETE */
-    readonly delete?: Duration.DurationInput
-    /** GET /secrets/{n} 404s for this long after recover */
-    readonly recover?: Duration.DurationInput
-    /** restore/set of the name 409s for this long after purge */
-    readonly purge?: Duration.DurationInput
-  }
+  readonly consistencyDelay?: VaultEngine.ConsistencyDelay
   /** persist state to this file (crash-safe: write temp, fsync, rename) */
   readonly dataFile?: string
 }

@@ -53,6 +53,28 @@ export class VaultError extends Schema.TaggedError<VaultError>("@effect-keyvault
 }) {}
 
 /**
+ * Eventual-consistency windows like the real service's; each defaults to 0 (off).
+ *
+ * @example
+ * ```ts
+ * import type { VaultEngine } from "@effect-keyvault/emulator"
+ *
+ * const delays: VaultEngine.ConsistencyDelay = { delete: "2 seconds", purge: "1 second" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ConsistencyDelay {
+  /** GET /deletedsecrets/{n} answers 404 for this long after DELETE. */
+  readonly delete?: Duration.DurationInput
+  /** GET /secrets/{n} answers 404 for this long after recover. */
+  readonly recover?: Duration.DurationInput
+  /** set and restore of the name answer 409 for this long after purge. */
+  readonly purge?: Duration.DurationInput
+}
+
+/**
  * Engine options (a subset of the emulator options).
  *
  * @since 0.1.0
@@ -71,11 +93,7 @@ export class VaultError extends Schema.TaggedError<VaultError>("@effect-keyvault
 export interface EngineOptions {
   readonly recoveryLevel?: string
   readonly recoverableDays?: number
-  readonly consistencyDelay?: {
-    readonly delete?: Duration.DurationInput
-    readonly recover?: Duration.DurationInput
-    readonly purge?: Duration.DurationInput
-  }
+  readonly consistencyDelay?: ConsistencyDelay
   /** 32-byte key sealing backup blobs; random when omitted (a snapshot carries it). */
   readonly backupKey?: Uint8Array
   /** Called after every state change with the new snapshot; if it throws, the change is rolled back (500). */
