@@ -83,7 +83,7 @@ export interface GetTokenOptions {
  * import { Effect } from "effect"
  *
  * const token = Effect.flatMap(Credential.Credential, (c) => c.getToken(["https://vault.azure.net/.default"], {})).pipe(
- *   Effect.catchTag("TokenError", (e) => Effect.die(`no token: ${e.mesage}`))
+ *   Effect.catchTag("TokenError", (e) => Effect.die(`no token: ${e.message}`))
  * )
  * ```
  */

@@ -170,7 +170,7 @@ export const none: Policy = Schedule.stop
  * ```ts
  * import { RetryPolicy } from "@effect-keyvault/secrets"
  *
- * assert.deepStrictEqual(RetryPolicy.defaultSchedule === RetryPolicy.defaultPolicy, true)
+ * assert.strictEqual(RetryPolicy.defaultSchedule, RetryPolicy.defaultPolicy)
  * ```
  */
 export const defaultSchedule: Policy = defaultPolicy

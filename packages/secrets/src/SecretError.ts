@@ -104,7 +104,7 @@ export class NotFound extends Schema.TaggedError<NotFound>("@effect-keyvault/sec
    * import { SecretError } from "@effect-keyvault/secrets"
    *
    * const e = new SecretError.NotFound({ vault: "https://v.vault.azure.net", status: 404, message: "SecretNotFound" })
-   * assert.deepStrictEqual(e[SecretError.TypeId] === SecretError.TypeId, true)
+   * assert.strictEqual(e[SecretError.TypeId], SecretError.TypeId)
    * ```
    */
   readonly [TypeId]: TypeId = TypeId
@@ -180,7 +180,7 @@ export class Exists extends Schema.TaggedError<Exists>("@effect-keyvault/secrets
    * import { SecretError } from "@effect-keyvault/secrets"
    *
    * const e = new SecretError.Exists({ vault: "https://v.vault.azure.net", status: 409, reason: "BeingDeleted", message: "Conflict" })
-   * assert.deepStrictEqual(e[SecretError.TypeId] === SecretError.TypeId, true)
+   * assert.strictEqual(e[SecretError.TypeId], SecretError.TypeId)
    * ```
    */
   readonly [TypeId]: TypeId = TypeId
@@ -217,7 +217,7 @@ export class Forbidden extends Schema.TaggedError<Forbidden>("@effect-keyvault/s
    * import { SecretError } from "@effect-keyvault/secrets"
    *
    * const e = new SecretError.Forbidden({ vault: "https://v.vault.azure.net", status: 403, message: "Forbidden" })
-   * assert.deepStrictEqual(e[SecretError.TypeId] === SecretError.TypeId, true)
+   * assert.strictEqual(e[SecretError.TypeId], SecretError.TypeId)
    * ```
    */
   readonly [TypeId]: TypeId = TypeId
@@ -272,7 +272,7 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>(
    * import { SecretError } from "@effect-keyvault/secrets"
    *
    * const e = new SecretError.Unauthorized({ vault: "https://v.vault.azure.net", status: 401, message: "Unauthorized" })
-   * assert.deepStrictEqual(e[SecretError.TypeId] === SecretError.TypeId, true)
+   * assert.strictEqual(e[SecretError.TypeId], SecretError.TypeId)
    * ```
    */
   readonly [TypeId]: TypeId = TypeId
@@ -313,7 +313,7 @@ export class Throttled extends Schema.TaggedError<Throttled>("@effect-keyvault/s
    * import { SecretError } from "@effect-keyvault/secrets"
    *
    * const e = new SecretError.Throttled({ vault: "https://v.vault.azure.net", status: 429, retryAfterMs: 1000, message: "Throttled" })
-   * assert.deepStrictEqual(e[SecretError.TypeId] === SecretError.TypeId, true)
+   * assert.strictEqual(e[SecretError.TypeId], SecretError.TypeId)
    * ```
    */
   readonly [TypeId]: TypeId = TypeId
@@ -349,7 +349,7 @@ export class InvalidArgument extends Schema.TaggedError<InvalidArgument>(
    * import { SecretError } from "@effect-keyvault/secrets"
    *
    * const e = new SecretError.InvalidArgument({ vault: "https://v.vault.azure.net", argument: "name", message: "invalid name" })
-   * assert.deepStrictEqual(e[SecretError.TypeId] === SecretError.TypeId, true)
+   * assert.strictEqual(e[SecretError.TypeId], SecretError.TypeId)
    * ```
    */
   readonly [TypeId]: TypeId = TypeId
@@ -385,7 +385,7 @@ export class HttpError extends Schema.TaggedError<HttpError>("@effect-keyvault/s
    * import { SecretError } from "@effect-keyvault/secrets"
    *
    * const e = new SecretError.HttpError({ vault: "https://v.vault.azure.net", status: 500, message: "InternalServerError" })
-   * assert.deepStrictEqual(e[SecretError.TypeId] === SecretError.TypeId, true)
+   * assert.strictEqual(e[SecretError.TypeId], SecretError.TypeId)
    * ```
    */
   readonly [TypeId]: TypeId = TypeId
@@ -425,7 +425,7 @@ export class TransportError extends Schema.TaggedError<TransportError>(
    * import { SecretError } from "@effect-keyvault/secrets"
    *
    * const e = new SecretError.TransportError({ vault: "https://v.vault.azure.net", reason: "Timeout", message: "timed out" })
-   * assert.deepStrictEqual(e[SecretError.TypeId] === SecretError.TypeId, true)
+   * assert.strictEqual(e[SecretError.TypeId], SecretError.TypeId)
    * ```
    */
   readonly [TypeId]: TypeId = TypeId
@@ -461,7 +461,7 @@ export class MalformedResponse extends Schema.TaggedError<MalformedResponse>(
    * import { SecretError } from "@effect-keyvault/secrets"
    *
    * const e = new SecretError.MalformedResponse({ vault: "https://v.vault.azure.net", status: 200, message: "not JSON" })
-   * assert.deepStrictEqual(e[SecretError.TypeId] === SecretError.TypeId, true)
+   * assert.strictEqual(e[SecretError.TypeId], SecretError.TypeId)
    * ```
    */
   readonly [TypeId]: TypeId = TypeId
@@ -496,7 +496,7 @@ export class CredentialError extends Schema.TaggedError<CredentialError>(
    * import { SecretError } from "@effect-keyvault/secrets"
    *
    * const e = new SecretError.CredentialError({ vault: "https://v.vault.azure.net", message: "no token" })
-   * assert.deepStrictEqual(e[SecretError.TypeId] === SecretError.TypeId, true)
+   * assert.strictEqual(e[SecretError.TypeId], SecretError.TypeId)
    * ```
    */
   readonly [TypeId]: TypeId = TypeId
@@ -538,7 +538,7 @@ export class ChallengeError extends Schema.TaggedError<ChallengeError>(
    * import { SecretError } from "@effect-keyvault/secrets"
    *
    * const e = new SecretError.ChallengeError({ vault: "https://v.vault.azure.net", reason: "InsecureUrl", message: "http is not allowed" })
-   * assert.deepStrictEqual(e[SecretError.TypeId] === SecretError.TypeId, true)
+   * assert.strictEqual(e[SecretError.TypeId], SecretError.TypeId)
    * ```
    */
   readonly [TypeId]: TypeId = TypeId
@@ -573,7 +573,7 @@ export class PollingTimeout extends Schema.TaggedError<PollingTimeout>(
    * import { SecretError } from "@effect-keyvault/secrets"
    *
    * const e = new SecretError.PollingTimeout({ vault: "https://v.vault.azure.net", operation: "delete", message: "still deleting" })
-   * assert.deepStrictEqual(e[SecretError.TypeId] === SecretError.TypeId, true)
+   * assert.strictEqual(e[SecretError.TypeId], SecretError.TypeId)
    * ```
    */
   readonly [TypeId]: TypeId = TypeId
