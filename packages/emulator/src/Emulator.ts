@@ -213,8 +213,8 @@ const makeEngine = (options: EmulatorOptions): Effect.Effect<VaultEngine.VaultEn
     if (loaded !== undefined) yield* engine.restoreSnapshot(loaded)
     else if (dataFile !== undefined) {
       const initial = yield* engine.snapshot
-      yield* Effect.try({
-        try: () => persistence.save(dataFile, initial),
+      yield* Effect.tryPromise({
+        try: () => persistence.saveAsync(dataFile, initial),
         catch: (cause) => new EmulatorError({ message: `Cannot write data file ${dataFile}: ${causeMessage(cause)}`, cause })
       })
     }

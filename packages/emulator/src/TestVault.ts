@@ -435,19 +435,16 @@ const interceptWith = (
     const fault = yield* take(faults, "http", operation, name)
     if (fault?.latency !== undefined) yield* Effect.sleep(fault.latency)
     if (fault?.status === undefined) return undefined
-    yield* Ref.update(exchanges, (all) => [
-      ...all,
-      { method: request.method, path: url.pathname, operation, name, status: fault.status!, injected: true }
-    ])
+    yield* recordWith(exchanges, true)(request, url, fault.status)
     return faultResponse(request, fault, fault.status)
   })
 
-const recordWith = (exchanges: Ref.Ref<ReadonlyArray<Exchange>>) =>
+const recordWith = (exchanges: Ref.Ref<ReadonlyArray<Exchange>>, injected = false) =>
 (request: HttpClientRequest.HttpClientRequest, url: URL, status: number) => {
   const { name, operation } = classify(request.method, url.pathname)
   return Ref.update(exchanges, (all) => [
     ...all,
-    { method: request.method, path: url.pathname, operation, name, status, injected: false }
+    { method: request.method, path: url.pathname, operation, name, status, injected }
   ])
 }
 

@@ -881,9 +881,14 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
         }),
       seed: (list) =>
         withNow((nowMs) => {
+          // All or nothing: a seed that fails partway leaves the vault as it was.
+          const before = cloneState()
           for (const s of list) {
             const r = doSet(s.name, s, nowMs)
-            if (r instanceof VaultError) return r
+            if (r instanceof VaultError) {
+              restoreState(before)
+              return r
+            }
           }
           changed()
           return undefined

@@ -62,4 +62,14 @@ describe("VaultEngine", () => {
       // a blob sealed by another vault's key is "malformed" here
       expect((yield* Effect.flip(other.restoreSecret(blob))).code).toBe("Malformed backup blob")
     }))
+
+  it.effect("seed is all or nothing: a bad entry leaves the vault unchanged", () =>
+    Effect.gen(function*() {
+      const engine = yield* VaultEngine.make()
+      yield* engine.seed([{ name: "kept", value: "1" }])
+      const error = yield* Effect.flip(engine.seed([{ name: "new-one", value: "2" }, { name: "bad name!", value: "3" }]))
+      expect(error.code).toBe("BadParameter")
+      expect((yield* engine.listSecrets).map((s) => s.name)).toEqual(["kept"])
+      expect((yield* engine.listSecretVersions("kept")).length).toBe(1)
+    }))
 })

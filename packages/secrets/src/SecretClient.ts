@@ -1011,29 +1011,17 @@ export const make = (
         Effect.gen(function*() {
           yield* Validate.name(vaultUrl, name)
           const check = deleteCheck(name)
+          const mk = (initial: DeletedSecret, isCompleted: boolean) =>
+            makePoller({ operation: "delete", name, initial, isCompleted, schema: Transform.DeletedSecretFromBundle, check })
           if (opts.resumeFrom !== undefined) {
             const r = yield* resume("delete", name, opts.resumeFrom, Transform.DeletedSecretFromBundle)
-            return yield* makePoller({
-              operation: "delete",
-              name,
-              initial: r.result,
-              isCompleted: r.isCompleted,
-              schema: Transform.DeletedSecretFromBundle,
-              check
-            })
+            return yield* mk(r.result, r.isCompleted)
           }
           const ctx = { name, operation: "deleteSecret" }
           const res = yield* send(HttpClientRequest.del(url(`/secrets/${seg(name)}`)), ctx)
           const deleted = yield* decode(res, ctx, Transform.DeletedSecretFromBundle)
-          return yield* makePoller({
-            operation: "delete",
-            name,
-            initial: deleted,
-            // No recoveryId: soft delete is off and the secret is already gone.
-            isCompleted: deleted.recoveryId === undefined,
-            schema: Transform.DeletedSecretFromBundle,
-            check
-          })
+          // No recoveryId: soft delete is off and the secret is already gone.
+          return yield* mk(deleted, deleted.recoveryId === undefined)
         })
       )
 

@@ -7,6 +7,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as VaultEngine from "../VaultEngine.js"
+import * as backup from "./backup.js"
 
 /** @internal */
 export interface AppConfig {
@@ -39,8 +40,9 @@ export const API_VERSIONS: ReadonlySet<string> = new Set([
 ])
 const LATEST_API_VERSION = "2026-04-01"
 const MAX_BODY_BYTES = 1024 * 1024
-/** @internal Restore bodies carry a whole backup blob; backups refuse to produce anything larger. */
-export const MAX_RESTORE_BODY_BYTES = 32 * 1024 * 1024
+// Restore bodies carry a whole backup blob: the largest a backup may produce plus room for the JSON
+// envelope, so every backup stays restorable.
+const MAX_RESTORE_BODY_BYTES = backup.MAX_BLOB_CHARS + 1024
 // An oversized body is still read (and dropped) up to this many bytes so the 413 reaches the client instead
 // of a connection reset; beyond it the connection is given up.
 const MAX_DRAIN_BYTES = 64 * 1024 * 1024
@@ -331,15 +333,16 @@ export const makeApp = (config: AppConfig) => {
         })
 
       const notAllowed = () => fail(405, "MethodNotAllowed", `HTTP ${method} not allowed`)
+      const notFound = () => fail(404, "NotFound", "The requested resource was not found.")
 
       if (collection === "secrets") {
         const name = segments[1]
         const third = segments[2]
         if (segments.length > 4 || (segments.length === 4 && segments[3] !== "")) {
-          return yield* fail(404, "NotFound", "The requested resource was not found.")
+          return yield* notFound()
         }
         if (name === undefined || name === "") {
-          if (segments.length > 2) return yield* fail(404, "NotFound", "The requested resource was not found.")
+          if (segments.length > 2) return yield* notFound()
           if (method !== "GET") return yield* notAllowed()
           const items = yield* engine.listSecrets
           return yield* page(items, "/secrets", (v) => fmt.item(v, false), (v) => v.name.toLowerCase())
@@ -415,13 +418,13 @@ export const makeApp = (config: AppConfig) => {
           return yield* page(items, "/deletedsecrets", (v) => fmt.deletedItem(v), (v) => v.name.toLowerCase())
         }
         if (segments.length > 4 || (segments.length === 4 && segments[3] !== "")) {
-          return yield* fail(404, "NotFound", "The requested resource was not found.")
+          return yield* notFound()
         }
         if (third?.toLowerCase() === "recover" && method === "POST") {
           const v = yield* engine.recoverDeletedSecret(name)
           return { status: 200, body: fmt.bundle(v, false) }
         }
-        if (third !== undefined && third !== "") return yield* fail(404, "NotFound", "The requested resource was not found.")
+        if (third !== undefined && third !== "") return yield* notFound()
         switch (method) {
           case "GET":
             return { status: 200, body: fmt.deleted(yield* engine.getDeletedSecret(name)) }
@@ -433,7 +436,7 @@ export const makeApp = (config: AppConfig) => {
         }
       }
 
-      return yield* fail(404, "NotFound", "The requested resource was not found.")
+      return yield* notFound()
 
       function getSecret(name: string, version: string) {
         return Effect.gen(function*() {

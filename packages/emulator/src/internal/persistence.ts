@@ -42,7 +42,7 @@ export const removeStaleTemp = (file: string): void => {
   }
 }
 
-/** @internal The same crash-safe write without blocking the event loop. */
+/** @internal Crash-safe write (temp file, fsync, rename, fsync of the directory) without blocking the event loop. */
 export const saveAsync = async (file: string, snapshot: Snapshot): Promise<void> => {
   const dir = path.dirname(path.resolve(file))
   await fs.promises.mkdir(dir, { recursive: true })
@@ -61,31 +61,6 @@ export const saveAsync = async (file: string, snapshot: Snapshot): Promise<void>
       await dh.sync()
     } finally {
       await dh.close()
-    }
-  } catch {
-    // Some platforms cannot fsync a directory; the rename is still atomic.
-  }
-}
-
-/** @internal */
-export const save = (file: string, snapshot: Snapshot): void => {
-  const dir = path.dirname(path.resolve(file))
-  fs.mkdirSync(dir, { recursive: true })
-  const tmp = `${file}.${process.pid}.tmp`
-  const fd = fs.openSync(tmp, "w", 0o600)
-  try {
-    fs.writeSync(fd, JSON.stringify(snapshot))
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
-  fs.renameSync(tmp, file)
-  try {
-    const dfd = fs.openSync(dir, "r")
-    try {
-      fs.fsyncSync(dfd)
-    } finally {
-      fs.closeSync(dfd)
     }
   } catch {
     // Some platforms cannot fsync a directory; the rename is still atomic.

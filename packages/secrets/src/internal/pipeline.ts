@@ -47,6 +47,8 @@ export type SendError = SecretError.TransportError | SecretError.CredentialError
 interface ChallengeState {
   readonly scope: string
   readonly tenantId: string | undefined
+  /** Which cached token fits this challenge (tenant and scope), computed once per accepted challenge. */
+  readonly tokenKey: string
 }
 
 interface CachedToken {
@@ -116,7 +118,7 @@ export const make = (
       claims !== undefined ? lockedGetToken(state, ctx, claims) : Effect.flatMap(
         Effect.zip(SynchronizedRef.get(tokenRef), Clock.currentTimeMillis),
         ([current, now]) => {
-          if (Option.isSome(current) && current.value.key === `${state.tenantId ?? ""}|${state.scope}`) {
+          if (Option.isSome(current) && current.value.key === state.tokenKey) {
             const t = current.value.token
             const refreshAt = t.refreshAfterTimestamp ?? t.expiresOnTimestamp - refreshWindowMs
             if (now < refreshAt && now < t.expiresOnTimestamp - forcedWindowMs) return Effect.succeed(t)
@@ -129,7 +131,7 @@ export const make = (
       SynchronizedRef.modifyEffect(tokenRef, (current) =>
         Effect.gen(function*() {
           const now = yield* Clock.currentTimeMillis
-          const key = `${state.tenantId ?? ""}|${state.scope}`
+          const key = state.tokenKey
           const usable = claims === undefined && Option.isSome(current) && current.value.key === key &&
               now < current.value.token.expiresOnTimestamp - forcedWindowMs
             ? current.value
@@ -216,7 +218,7 @@ export const make = (
             )
           }
         }
-        const state: ChallengeState = { scope, tenantId: c.tenantId }
+        const state: ChallengeState = { scope, tenantId: c.tenantId, tokenKey: `${c.tenantId ?? ""}|${scope}` }
         yield* Ref.set(challengeRef, Option.some(state))
         return Option.some(state)
       })
@@ -301,7 +303,7 @@ export const make = (
         } else if (url.protocol !== "https:") {
           return yield* challengeError(ctx, "InsecureUrl", `Unsupported URL scheme '${url.protocol}'.`)
         }
-        if (url.protocol !== vault.protocol || url.host.toLowerCase() !== vault.host.toLowerCase()) {
+        if (url.protocol !== vault.protocol || url.host !== vault.host) {
           return yield* challengeError(
             ctx,
             "ForeignHost",
@@ -331,9 +333,8 @@ export const make = (
             input = { status: undefined, retryAfter: undefined }
           } else {
             const res = outcome.right
-            const now = yield* Clock.currentTimeMillis
             const retryAfter = res.status === 429 || res.status === 503
-              ? RetryPolicy.parseRetryAfter(res.headers, now)
+              ? RetryPolicy.parseRetryAfter(res.headers, yield* Clock.currentTimeMillis)
               : undefined
             yield* Effect.logDebug(`${ctx.operation}: ${request.method} ${vault.host} -> ${res.status}`)
             if (!RetryPolicy.isRetryableStatus(res.status, retryAfter !== undefined)) return res
@@ -378,7 +379,7 @@ export const failForStatus = (
     const err = Option.isSome(body) ? body.value.error ?? undefined : undefined
     const code = err?.code ?? undefined
     const innerCode = err?.innererror?.code ?? undefined
-    const serviceMessage = err?.message ?? (text === "" ? `HTTP ${res.status}` : `HTTP ${res.status}`)
+    const serviceMessage = err?.message ?? `HTTP ${res.status}`
     const common = {
       vault: vaultUrl,
       name: ctx.name,

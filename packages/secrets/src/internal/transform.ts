@@ -44,7 +44,8 @@ const propertiesFromWire = (w: WireProps): Either.Either<SecretProperties, strin
         expiresOn: fromEpoch(a.exp),
         createdOn: fromEpoch(a.created),
         updatedOn: fromEpoch(a.updated),
-        tags: { ...(w.tags ?? {}) },
+        // The decoded wire object is fresh: no copy needed.
+        tags: w.tags ?? {},
         recoverableDays: a.recoverableDays,
         recoveryLevel: a.recoveryLevel,
         managed: w.managed,

@@ -51,25 +51,8 @@ export type SecretBundle = typeof SecretBundle.Type
 export const DeletedSecretBundle = Schema.Struct({ ...bundleFields, ...deletedFields })
 export type DeletedSecretBundle = typeof DeletedSecretBundle.Type
 
-const itemFields = {
-  id: Schema.String,
-  contentType: opt(Schema.String),
-  attributes: opt(SecretAttributes),
-  tags: opt(Tags),
-  managed: opt(Schema.Boolean)
-}
-
-export const SecretItem = Schema.Struct(itemFields)
-export const DeletedSecretItem = Schema.Struct({ ...itemFields, ...deletedFields })
-
-export const SecretListResult = Schema.Struct({
-  value: Schema.Array(SecretItem),
-  nextLink: opt(Schema.String)
-})
-export const DeletedSecretListResult = Schema.Struct({
-  value: Schema.Array(DeletedSecretItem),
-  nextLink: opt(Schema.String)
-})
+// List items (SecretItem / DeletedSecretItem) are bundles without value/kid/previousVersion; they decode
+// with the bundle schemas, whose extra fields are optional (see transform.ts SecretPage).
 
 export const BackupSecretResult = Schema.Struct({ value: Schema.String })
 
