@@ -545,8 +545,12 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
       managed: v.managed,
       kid: v.kid
     })
+    const latest = (rec: SecretRecord): StoredVersion => rec.versions[rec.versions.length - 1]!
+    /** Live and visible: not deleted, and past the recover delay (the service answers 404 until then). */
+    const isVisible = (rec: SecretRecord, nowMs: number) =>
+      !rec.deleted && !(rec.recoveredVisibleAtMs !== undefined && nowMs < rec.recoveredVisibleAtMs)
     const deletedView = (rec: SecretRecord): DeletedView => ({
-      ...view(rec, rec.versions[rec.versions.length - 1]!),
+      ...view(rec, latest(rec)),
       deletedDate: rec.deleted!.deletedDate,
       scheduledPurgeDate: rec.deleted!.scheduledPurgeDate
     })
@@ -686,14 +690,13 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
       const bad = checkName(name)
       if (bad) return bad
       const rec = secrets.get(key(name))
-      if (!rec || rec.deleted) return errors.notFound(name)
       // Right after a recover the service still answers 404 for a while (eventual consistency).
-      if (rec.recoveredVisibleAtMs !== undefined && nowMs < rec.recoveredVisibleAtMs) return errors.notFound(name)
+      if (!rec || !isVisible(rec, nowMs)) return errors.notFound(name)
       return rec
     }
 
     const findVersion = (rec: SecretRecord, name: string, version: string | undefined): StoredVersion | VaultError => {
-      if (version === undefined || version === "") return rec.versions[rec.versions.length - 1]!
+      if (version === undefined || version === "") return latest(rec)
       const v = rec.versions.find((x) => x.version === version.toLowerCase())
       return v ?? errors.notFound(`${name}/${version}`)
     }
@@ -772,7 +775,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
           if (!softDelete) {
             secrets.delete(key(name))
             changed()
-            return { ...view(rec, rec.versions[rec.versions.length - 1]!), deletedDate, scheduledPurgeDate: deletedDate }
+            return { ...view(rec, latest(rec)), deletedDate, scheduledPurgeDate: deletedDate }
           }
           rec.deleted = {
             deletedDate,
@@ -806,7 +809,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
           rec.deleted = undefined
           rec.recoveredVisibleAtMs = nowMs + recoverDelay
           changed()
-          return view(rec, rec.versions[rec.versions.length - 1]!)
+          return view(rec, latest(rec))
         }),
       purgeDeletedSecret: (name) =>
         withNow((nowMs) => {
@@ -824,16 +827,15 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
         }),
       listSecrets: Effect.orDie(withNow((nowMs) =>
         [...secrets.values()]
-          .filter((r) => !r.deleted && !(r.recoveredVisibleAtMs !== undefined && nowMs < r.recoveredVisibleAtMs))
+          .filter((r) => isVisible(r, nowMs))
           .sort(byName)
-          .map((r) => view(r, r.versions[r.versions.length - 1]!))
+          .map((r) => view(r, latest(r)))
       )),
       listSecretVersions: (name) =>
         Effect.orDie(withNow((nowMs) => {
           const rec = secrets.get(key(name))
-          if (!rec || rec.deleted) return []
           // Hidden during the recover delay, like GET and the secrets list.
-          if (rec.recoveredVisibleAtMs !== undefined && nowMs < rec.recoveredVisibleAtMs) return []
+          if (!rec || !isVisible(rec, nowMs)) return []
           return rec.versions.map((v) => view(rec, v))
         })),
       backupSecret: (name) =>
@@ -862,7 +864,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
           const rec: SecretRecord = { name: content.name, versions: [...content.versions] }
           secrets.set(k, rec)
           changed()
-          return view(rec, rec.versions[rec.versions.length - 1]!)
+          return view(rec, latest(rec))
         }),
       snapshot: Effect.sync(toSnapshot),
       restoreSnapshot: (snapshot) =>
