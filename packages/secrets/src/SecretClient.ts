@@ -857,12 +857,13 @@ export const make = (
       )
     }
 
-    const getDeletedSecretRaw = (name: string, operation: string) => {
+    /** GET a path for one secret, keeping the response with its context (decoded or polled by the caller). */
+    const getRaw = (path: string, name: string, operation: string) => {
       const ctx = { name, operation }
-      return send(HttpClientRequest.get(url(`/deletedsecrets/${seg(name)}`)), ctx).pipe(
-        Effect.map((res) => ({ res, ctx }))
-      )
+      return send(HttpClientRequest.get(url(path)), ctx).pipe(Effect.map((res) => ({ res, ctx })))
     }
+    const getDeletedSecretRaw = (name: string, operation: string) =>
+      getRaw(`/deletedsecrets/${seg(name)}`, name, operation)
 
     const getDeletedSecretNarrowed = (name: string) =>
       traced(
@@ -1028,12 +1029,7 @@ export const make = (
     const deleteSecret: Service["deleteSecret"] = (name) =>
       traced("deleteSecret", name, Effect.flatMap(beginDeleteSecret(name), (p) => p.pollUntilDone))
 
-    const getLatestRaw = (name: string, operation: string) => {
-      const ctx = { name, operation }
-      return send(HttpClientRequest.get(url(`/secrets/${seg(name)}/`)), ctx).pipe(
-        Effect.map((res) => ({ res, ctx }))
-      )
-    }
+    const getLatestRaw = (name: string, operation: string) => getRaw(`/secrets/${seg(name)}/`, name, operation)
 
     const recoverCheck = (name: string) =>
       pollStep(getLatestRaw(name, "pollRecoverDeletedSecret"), Transform.SecretPropertiesFromBundle)
