@@ -93,7 +93,12 @@ export class RetryPolicy extends Context.Tag("@effect-keyvault/secrets/RetryPoli
  * ```ts
  * import { RetryPolicy } from "@effect-keyvault/secrets"
  *
- * const options: RetryPolicy.Options = { maxRetries: 5, baseDelay: "200 millis", maxDelay: "10 seconds" }
+ * const options: RetryPolicy.Options = {
+ *   maxRetries: 5,
+ *   baseDelay: "200 millis",
+ *   maxDelay: "10 seconds",
+ *   maxRetryAfter: "30 seconds" // a longer Retry-After fails as Throttled instead of waiting
+ * }
  * const Retry = RetryPolicy.layer(RetryPolicy.make(options))
  * ```
  */
@@ -101,11 +106,34 @@ export interface Options {
   readonly maxRetries?: number | undefined
   readonly baseDelay?: Duration.DurationInput | undefined
   readonly maxDelay?: Duration.DurationInput | undefined
+  /**
+   * The longest service-requested wait (`Retry-After` and friends) that is honoured. A longer one is not waited
+   * for: the call fails at once (a 429 as `Throttled` with `retryAfterMs`), so the caller decides.
+   * Default: {@link defaultMaxRetryAfter} (60 s).
+   */
+  readonly maxRetryAfter?: Duration.DurationInput | undefined
 }
 
 /**
+ * The default cap on an honoured `Retry-After`: 60 seconds.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { RetryPolicy } from "@effect-keyvault/secrets"
+ * import { Duration } from "effect"
+ *
+ * assert.strictEqual(Duration.toSeconds(RetryPolicy.defaultMaxRetryAfter), 60)
+ * ```
+ */
+export const defaultMaxRetryAfter: Duration.Duration = Duration.seconds(60)
+
+/**
  * Exponential backoff (×2) with 50–100 % jitter, capped, bounded by `maxRetries`; a service
- * `Retry-After` replaces the computed delay. Defaults follow the Azure SDK: 3 retries, 1 s, 64 s cap.
+ * `Retry-After` replaces the computed delay, up to `maxRetryAfter` (a longer one ends the retries).
+ * Defaults follow the Azure SDK: 3 retries, 1 s, 64 s cap; `Retry-After` honoured up to 60 s.
  *
  * @since 0.1.0
  * @category Constructors
@@ -119,17 +147,23 @@ export interface Options {
  * const RetryLive = RetryPolicy.layer(patient)
  * ```
  */
-export const make = (options: Options = {}): Policy =>
-  Schedule.exponential(options.baseDelay ?? "1 second", 2).pipe(
+export const make = (options: Options = {}): Policy => {
+  const cap = options.maxRetryAfter === undefined ? defaultMaxRetryAfter : Duration.decode(options.maxRetryAfter)
+  return Schedule.exponential(options.baseDelay ?? "1 second", 2).pipe(
     Schedule.jitteredWith({ min: 0.5, max: 1 }),
     Schedule.union(Schedule.spaced(options.maxDelay ?? "64 seconds")),
     Schedule.intersect(Schedule.recurs(options.maxRetries ?? 3)),
     Schedule.zipRight(Schedule.identity<RetryInput>()),
+    // A wait beyond the cap is not honoured: one call must not sleep for an hour because a server said so.
+    Schedule.whileInput((input: RetryInput) =>
+      input.retryAfter === undefined || Duration.lessThanOrEqualTo(input.retryAfter, cap)
+    ),
     Schedule.modifyDelay((input, delay) => input.retryAfter ?? delay)
   )
+}
 
 /**
- * `make()`: 3 retries, 1 s base delay, 64 s cap, `Retry-After` honoured.
+ * `make()`: 3 retries, 1 s base delay, 64 s cap, `Retry-After` honoured up to 60 s.
  *
  * @since 0.1.0
  * @category Constructors
@@ -217,7 +251,8 @@ export const isRetryableStatus = (status: number, hasRetryAfter: boolean): boole
 
 /**
  * Read the retry hint from response headers (`retry-after-ms`, `x-ms-retry-after-ms`, then
- * `retry-after` in seconds or as an HTTP date).
+ * `retry-after` in seconds or as an HTTP date; a date in the past is 0). Negative, non-numeric or
+ * unparseable values count as absent (`-5` is not a date).
  *
  * @since 0.1.0
  * @category Constructors
@@ -229,6 +264,7 @@ export const isRetryableStatus = (status: number, hasRetryAfter: boolean): boole
  *
  * const wait = RetryPolicy.parseRetryAfter({ "retry-after": "2" }, Date.now())
  * assert.deepStrictEqual(wait && Duration.toMillis(wait), 2000)
+ * assert.strictEqual(RetryPolicy.parseRetryAfter({ "retry-after": "-5" }, Date.now()), undefined)
  * ```
  */
 export const parseRetryAfter = (
@@ -246,8 +282,11 @@ export const parseRetryAfter = (
   if (ra !== undefined && ra.trim() !== "") {
     const n = Number(ra)
     if (Number.isFinite(n) && n >= 0) return Duration.seconds(n)
-    const date = Date.parse(ra)
-    if (!Number.isNaN(date)) return Duration.millis(Math.max(0, date - nowMillis))
+    // Only an HTTP-date (it starts with a day name): Date.parse also reads "-5" or "2" as years.
+    if (/^[A-Za-z]{3,9},? /.test(ra.trim())) {
+      const date = Date.parse(ra)
+      if (!Number.isNaN(date)) return Duration.millis(Math.max(0, date - nowMillis))
+    }
   }
   return undefined
 }

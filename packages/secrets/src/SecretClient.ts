@@ -84,11 +84,25 @@ import * as SecretError from "./SecretError.js"
  * ```
  */
 export interface SecretClientOptions {
-  /** `https://<vault>.vault.azure.net` (a trailing slash or path is ignored; the port is kept). */
+  /**
+   * `https://<vault>.vault.azure.net`. The port and a path are kept (a vault behind a path-based gateway such as
+   * `https://apim.example.com/kv` gets `https://apim.example.com/kv/secrets/...`); a trailing slash, query and
+   * fragment are dropped.
+   */
   readonly vaultUrl: string
   /** Default: {@link ApiVersion.latest} (2026-04-01). */
   readonly apiVersion?: ApiVersion.ApiVersion | undefined
-  /** Check that the challenge resource matches the vault host. Default: true. */
+  /**
+   * Check that the challenge resource matches the vault host: the vault host must end with `.` + the resource
+   * host, on the same port, before a token is requested. Default: true.
+   *
+   * SECURITY NOTE: with `false` the client asks its credential for a token for whatever resource the server's
+   * 401 challenge names and sends it to that server. Any server reachable at `vaultUrl` (a mistyped or
+   * attacker-supplied URL, a hijacked DNS name) can then obtain a bearer token for another resource, e.g.
+   * `https://vault.azure.net`, and replay it against your real vaults (CWE-346, origin validation error; OWASP
+   * A07). Disable it only for a trusted endpoint that cannot be verified (a local emulator on 127.0.0.1, a
+   * gateway), never for a URL from untrusted input.
+   */
   readonly verifyChallengeResource?: boolean | undefined
   /** Allow plain HTTP, and only to loopback addresses (emulators, tests). Default: false. */
   readonly allowInsecureLoopback?: boolean | undefined
@@ -458,7 +472,29 @@ export interface PollerOptions {
 export interface ListOptions {
   /** 1..25 items per page (`maxresults`). */
   readonly maxPageSize?: number | undefined
+  /**
+   * How many empty pages in a row (each with a `nextLink`) are followed before the listing fails with
+   * `MalformedResponse`: the service may return a few, a faulty or hostile server could return them forever.
+   * A positive integer, or `Infinity` for no bound. Default: {@link defaultMaxConsecutiveEmptyPages} (100).
+   */
+  readonly maxConsecutiveEmptyPages?: number | undefined
 }
+
+/**
+ * The default bound on consecutive empty pages in a listing (see {@link ListOptions}).
+ *
+ * @since 0.1.0
+ * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ *
+ * // Be more patient than the default with a vault known to return long runs of empty pages
+ * const options: SecretClient.ListOptions = { maxConsecutiveEmptyPages: 4 * SecretClient.defaultMaxConsecutiveEmptyPages }
+ * ```
+ */
+export const defaultMaxConsecutiveEmptyPages = 100
 
 /**
  * List options plus a continuation token to resume from.
@@ -535,7 +571,7 @@ export interface Page<A> {
  * ```
  */
 export interface Service {
-  /** `scheme://host[:port]` of the vault. */
+  /** `scheme://host[:port][/path]` of the vault (no trailing slash). */
   readonly vaultUrl: string
   readonly apiVersion: ApiVersion.ApiVersion
   /** PUT /secrets/{name}: creates a new version. */
@@ -722,7 +758,8 @@ export const make = (
 ): Effect.Effect<Service, SecretError.InvalidArgument, HttpClient.HttpClient | Credential.Credential> =>
   Effect.gen(function*() {
     const { apiVersion, timeout, vault } = yield* validateOptions(options)
-    const vaultUrl = `${vault.protocol}//${vault.host}`
+    // The path stays (gateways such as API Management route by path), like Python and JS.
+    const vaultUrl = `${vault.protocol}//${vault.host}${vault.pathname.replace(/\/+$/, "")}`
     const baseClient = yield* HttpClient.HttpClient
     const http = options.transformClient ? options.transformClient(baseClient) : baseClient
     const credential = yield* Credential.Credential
@@ -1128,24 +1165,37 @@ export const make = (
       schema: Schema.Schema<{ readonly value: ReadonlyArray<A>; readonly nextLink?: string }, I>
     ): Stream.Stream<Page<A>, ListError> => {
       const ctx = { name, operation }
-      /** `seen`: every link this run has fetched, so a nextLink loop ends instead of paging forever. */
-      const fetchPage = (link: string, seen: Set<string>) =>
+      const maxEmpty = opts.maxConsecutiveEmptyPages ?? defaultMaxConsecutiveEmptyPages
+      /**
+       * `seen`: every link this run has fetched, so a nextLink loop ends instead of paging forever; `empty`: how
+       * many empty pages in a row, so fresh links to empty pages cannot page forever either.
+       */
+      const fetchPage = (link: string, run: { readonly seen: Set<string>; empty: number }) =>
         traced(
           operation,
           name,
           Effect.gen(function*() {
-            seen.add(link)
+            run.seen.add(link)
             const res = yield* send(HttpClientRequest.get(link), ctx)
             const page = yield* decode(res, ctx, schema)
             const next = page.nextLink === undefined || page.nextLink === "" ? undefined : withApiVersion(page.nextLink)
-            if (next !== undefined && seen.has(next)) {
-              return yield* new SecretError.MalformedResponse({
+            const malformed = (message: string) =>
+              new SecretError.MalformedResponse({
                 vault: vaultUrl,
                 name,
                 status: res.status,
                 requestId: res.headers["x-ms-request-id"],
-                message: `${operation}: the service's nextLink points back to a page already fetched (paging loop)`
+                message: `${operation}: ${message}`
               })
+            if (next !== undefined && run.seen.has(next)) {
+              return yield* malformed("the service's nextLink points back to a page already fetched (paging loop)")
+            }
+            run.empty = page.value.length === 0 ? run.empty + 1 : 0
+            if (next !== undefined && run.empty > maxEmpty) {
+              return yield* malformed(
+                `${run.empty} empty pages in a row, each with another nextLink; giving up (raise ` +
+                  `maxConsecutiveEmptyPages if this vault really returns that many)`
+              )
             }
             return [{ items: page.value, continuationToken: next }, Option.fromNullable(next)] as const
           }).pipe(Effect.catchTags({ NotFound: asHttpError, Exists: asHttpError }))
@@ -1153,11 +1203,18 @@ export const make = (
       return Stream.unwrap(Effect.gen(function*() {
         if (name !== undefined) yield* Validate.name(vaultUrl, name)
         yield* Validate.maxPageSize(vaultUrl, opts.maxPageSize)
+        if (!(maxEmpty === Infinity || (Number.isInteger(maxEmpty) && maxEmpty >= 1))) {
+          return yield* invalidOption(
+            vaultUrl,
+            "maxConsecutiveEmptyPages",
+            "maxConsecutiveEmptyPages must be a positive integer or Infinity."
+          )
+        }
         const first = opts.continuationToken !== undefined
           ? withApiVersion(opts.continuationToken)
           : url(path, opts.maxPageSize !== undefined ? `&maxresults=${opts.maxPageSize}` : "")
-        const seen = new Set<string>()
-        return Stream.paginateEffect(first, (link) => fetchPage(link, seen))
+        const run = { seen: new Set<string>(), empty: 0 }
+        return Stream.paginateEffect(first, (link) => fetchPage(link, run))
       }))
     }
 

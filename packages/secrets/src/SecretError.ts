@@ -503,8 +503,11 @@ export class CredentialError extends Schema.TaggedError<CredentialError>(
 }
 
 /**
- * The client refused to authenticate: the challenge resource does not match the vault, the URL is not
- * HTTPS (or loopback HTTP not allowed), a link points at another host, or the challenge is unusable.
+ * The client refused to authenticate: the challenge resource does not match the vault (`ResourceMismatch`), the
+ * URL is not HTTPS or loopback HTTP is not allowed (`InsecureUrl`), a link points at another host or outside the
+ * vault's path (`ForeignHost`), the challenge is unusable (`InvalidChallenge`), or the service answered the
+ * body-less first request of a write with something other than a 401 challenge, so the write was never sent
+ * (`NoChallenge`).
  *
  * @since 0.1.0
  * @category Errors
@@ -526,7 +529,7 @@ export class ChallengeError extends Schema.TaggedError<ChallengeError>(
   "@effect-keyvault/secrets/SecretError/ChallengeError"
 )("ChallengeError", {
   ...common,
-  reason: Schema.Literal("ResourceMismatch", "InsecureUrl", "ForeignHost", "InvalidChallenge")
+  reason: Schema.Literal("ResourceMismatch", "InsecureUrl", "ForeignHost", "InvalidChallenge", "NoChallenge")
 }) {
   /**
    * The brand checked by {@link isSecretError}.

@@ -330,7 +330,7 @@ describe("9. Throttled wording", () => {
         (c) => c.getSecret("n")
       ))
       assert.strictEqual(e2._tag, "Throttled")
-      assert.include(e2.message, "(retries exhausted)")
+      assert.include(e2.message, "retries exhausted")
     }))
 })
 

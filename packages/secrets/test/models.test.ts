@@ -85,10 +85,11 @@ describe("WWW-Authenticate", () => {
   })
 
   it("verifies the resource by case-insensitive host suffix", () => {
-    assert.strictEqual(Challenge.verifyResource("MyVault.Vault.Azure.NET", "https://vault.azure.net/.default"), "ok")
-    assert.strictEqual(Challenge.verifyResource("myvault.vault.azure.net", "https://evil.example/.default"), "mismatch")
-    assert.strictEqual(Challenge.verifyResource("notvault.azure.net", "https://vault.azure.net/.default"), "mismatch")
-    assert.strictEqual(Challenge.verifyResource("x", "not a url"), "invalid")
+    const at = (host: string) => new URL(`https://${host}`)
+    assert.strictEqual(Challenge.verifyResource(at("MyVault.Vault.Azure.NET"), "https://vault.azure.net/.default"), "ok")
+    assert.strictEqual(Challenge.verifyResource(at("myvault.vault.azure.net"), "https://evil.example/.default"), "mismatch")
+    assert.strictEqual(Challenge.verifyResource(at("notvault.azure.net"), "https://vault.azure.net/.default"), "mismatch")
+    assert.strictEqual(Challenge.verifyResource(at("x"), "not a url"), "invalid")
   })
 })
 

@@ -22,7 +22,7 @@ import * as Challenge from "./challenge.js"
 import * as Wire from "./wire.js"
 
 export interface PipelineOptions {
-  /** Normalised `scheme://host[:port]`. */
+  /** Normalised `scheme://host[:port][/path]` (no trailing slash). */
   readonly vaultUrl: string
   readonly verifyChallengeResource: boolean
   readonly allowInsecureLoopback: boolean
@@ -101,6 +101,7 @@ export const make = (
 ): Effect.Effect<Pipeline> =>
   Effect.gen(function*() {
     const vault = new URL(options.vaultUrl)
+    const vaultPath = vault.pathname.replace(/\/+$/, "")
     const challengeRef = yield* Ref.make(Option.none<ChallengeState>())
     const tokenRef = yield* SynchronizedRef.make(Option.none<CachedToken>())
 
@@ -204,7 +205,7 @@ export const make = (
         const scope = Challenge.scopeOf(c)
         if (scope === undefined) return Option.none<ChallengeState>()
         if (options.verifyChallengeResource) {
-          const verdict = Challenge.verifyResource(vault.hostname, scope)
+          const verdict = Challenge.verifyResource(vault, scope)
           if (verdict === "invalid") {
             return yield* challengeError(ctx, "InvalidChallenge", `The challenge contains invalid scope '${scope}'.`)
           }
@@ -213,8 +214,8 @@ export const make = (
               ctx,
               "ResourceMismatch",
               `The challenge resource '${
-                new URL(scope).hostname
-              }' does not match the requested domain '${vault.hostname}'. Set verifyChallengeResource: false in the client options to disable this check. See https://aka.ms/azsdk/blog/vault-uri for more information.`
+                new URL(scope).host
+              }' does not match the requested domain '${vault.host}' (the vault host must end with '.' + the resource host, on the same port). Set verifyChallengeResource: false in the client options to disable this check. See https://aka.ms/azsdk/blog/vault-uri for more information.`
             )
           }
         }
@@ -269,7 +270,20 @@ export const make = (
         const res = yield* execute(probe, ctx)
         // Anything but a challenge goes back to the retry loop as is (429/503/5xx are retried and probe
         // again); resending the full request here would send the body without a token.
-        if (res.status !== 401) return res
+        if (res.status !== 401) {
+          // A write whose body-less probe "succeeded" was never applied: reporting that answer as the result
+          // would lose the write, and sending the body without a token is never an option.
+          if (request.body._tag !== "Empty" && res.status < 400) {
+            yield* drain(res)
+            return yield* challengeError(
+              ctx,
+              "NoChallenge",
+              `${ctx.operation}: the service answered the unauthenticated probe of ${request.method} with ${res.status} ` +
+                `instead of a 401 challenge; the request body was not sent. Is vaultUrl a Key Vault endpoint?`
+            )
+          }
+          return res
+        }
         const header = headerOf(res, "www-authenticate")
         if (header === undefined) return res
         const accepted = yield* acceptChallenge(Challenge.parseWWWAuthenticate(header), ctx)
@@ -308,6 +322,15 @@ export const make = (
             ctx,
             "ForeignHost",
             `Refusing to send a request for vault '${vault.host}' to another host '${url.host}'.`
+          )
+        }
+        // A vault behind a path-based gateway: every request (nextLink included) stays under its path, where
+        // another path on the same host may be another backend.
+        if (vaultPath !== "" && url.pathname !== vaultPath && !url.pathname.startsWith(`${vaultPath}/`)) {
+          return yield* challengeError(
+            ctx,
+            "ForeignHost",
+            `Refusing to send a request for vault '${vault.host}${vaultPath}' outside its path ('${url.pathname}').`
           )
         }
       })
@@ -423,7 +446,11 @@ export const failForStatus = (
           ...common,
           retryAfterMs: ra === undefined ? undefined : Duration.toMillis(ra),
           // Only a 429 that says when to come back is retried (RetryPolicy.isRetryableStatus).
-          message: `${prefix}${serviceMessage} ${ra === undefined ? "(not retried: no Retry-After)" : "(retries exhausted)"}`
+          message: `${prefix}${serviceMessage} ${
+            ra === undefined
+              ? "(not retried: no Retry-After)"
+              : `(Retry-After ${Duration.format(ra)}: retries exhausted, or a longer wait than the retry policy honours)`
+          }`
         })
       }
       default: {
