@@ -4,8 +4,9 @@
  * On Node prefer `NodeHttpClient.layerUndici` from `@effect/platform-node`: in `pnpm bench` the
  * `FetchHttpClient` (global `fetch`) was the slowest transport, about 10–30 % below undici.
  *
- * `FetchHttpClient` follows redirects unless `RequestInit` sets `redirect: "manual"`
- * (`Layer.succeed(FetchHttpClient.RequestInit, { redirect: "manual" })`); Key Vault never redirects.
+ * Redirects are never followed, on any transport (Key Vault never redirects): the client runs `fetch` with
+ * `redirect: "manual"` (a custom `FetchHttpClient.Fetch` is honoured when it is in the context of the calls),
+ * and any 3xx fails as `HttpError`.
  *
  * @example
  * ```ts
@@ -59,8 +60,8 @@ import * as SecretError from "./SecretError.js"
 /**
  * Options for {@link make} and the layers: where the vault is and how to talk to it.
  *
- * Redirects: `FetchHttpClient` follows them (a 307 re-sends the body to the new location) unless its
- * `RequestInit` sets `redirect: "manual"`; any 3xx that reaches the client fails as `HttpError`.
+ * Redirects are never followed on any transport (`fetch` runs with `redirect: "manual"`): a 3xx fails as
+ * `HttpError`, so neither the token nor a request body is re-sent elsewhere.
  *
  * @since 0.1.0
  * @category Models

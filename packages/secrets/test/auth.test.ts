@@ -402,6 +402,19 @@ describe("6. vault URLs with a path (path-based gateways)", () => {
       for (const r of server.requests) assert.isTrue(new URL(r.url).pathname.startsWith("/kv/secrets"), r.url)
     }))
 
+  it.scoped("FetchHttpClient never follows a redirect, not even to the same origin outside the path", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((url) =>
+        withChallenge((req) =>
+          new URL(req.url).pathname.startsWith("/other")
+            ? { status: 200, body: bundle("n", { id: `https://real.vault.azure.net/secrets/n/${VERSION}` }) }
+            : { status: 302, headers: { location: `${url}/other/secrets/n` } }, challengeFor(url))
+      )
+      const e = yield* Effect.flip(withClient(clientOver(`${server.url}/kv`, recordingCredential().layer), (c) => c.getSecret("n")))
+      assert.strictEqual(e._tag, "HttpError")
+      for (const r of server.requests) assert.isTrue(new URL(r.url).pathname.startsWith("/kv/"), r.url)
+    }))
+
   it.scoped("a nextLink or continuation token outside the vault's path is refused (ForeignHost)", () =>
     Effect.gen(function*() {
       const server = yield* serve((url) =>

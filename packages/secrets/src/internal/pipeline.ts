@@ -2,6 +2,7 @@
  * The request pipeline every operation goes through: URL safety checks, challenge auth with a per-client
  * token cache, CAE, client request id + user agent, per-attempt timeout, retry, and status → typed error.
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpBody from "@effect/platform/HttpBody"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -76,6 +77,25 @@ const headerOf = (res: HttpClientResponse.HttpClientResponse, name: string): str
 
 // `text` is cached by the response, and every internal reader goes through it.
 const drain = (res: HttpClientResponse.HttpClientResponse) => Effect.ignore(res.text)
+
+/**
+ * Key Vault never redirects, and no transport may follow a 3xx by itself: `fetch` would re-send the
+ * Authorization header to a same-origin target (outside a gateway vault's path, past `checkUrl`) and, for a
+ * 307/308, the body. Every fetch the pipeline makes uses `redirect: "manual"`, so a 3xx reaches the pipeline
+ * (and fails as `HttpError`) as on undici and node:http. Only FetchHttpClient reads this tag; a `RequestInit`
+ * given to its layer is kept (fetch receives it in `init`).
+ */
+const manualRedirectFetch: typeof fetch = (input, init) => globalThis.fetch(input, { ...init, redirect: "manual" })
+
+const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Effect.serviceOption(FetchHttpClient.Fetch), (own) =>
+    Effect.provideService(
+      effect,
+      FetchHttpClient.Fetch,
+      Option.isNone(own)
+        ? manualRedirectFetch
+        : ((input, init) => own.value(input, { ...init, redirect: "manual" })) as typeof fetch
+    ))
 
 /** Statuses whose Response may not carry a body. */
 const nullBodyStatus = new Set([101, 103, 204, 205, 304])
@@ -166,7 +186,7 @@ export const make = (
     const execute = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) => {
       // The body is read here, inside the timeout, so a stalled body fails the attempt (and is retried)
       // instead of hanging a later `res.json`.
-      const run = http.execute(request).pipe(
+      const run = withoutRedirects(http.execute(request)).pipe(
         Effect.flatMap((res) =>
           ctx.exposeResponse
             ? Effect.map(res.arrayBuffer, (body) => buffered(request, res, body))
