@@ -13,13 +13,16 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import Undici from "@effect/platform-node/Undici"
 import { assert, describe, it } from "@effect/vitest"
 import { Credential, RetryPolicy, SecretClient } from "@effect-keyvault/secrets"
 import { Effect, Layer, Redacted, Stream } from "effect"
 import * as fs from "node:fs"
 import * as http from "node:http"
-import type { AddressInfo } from "node:net"
+import * as https from "node:https"
+import type { AddressInfo, LookupFunction } from "node:net"
 import * as path from "node:path"
+import * as selfsigned from "selfsigned"
 
 const FULL = process.env.RELIABILITY_FULL === "1"
 const ROUNDS = FULL ? 5 : 1
@@ -48,16 +51,17 @@ interface Server {
   handler: (req: Received) => Reply
 }
 
-const startServer = Effect.acquireRelease(
+const startServer = (tls?: { readonly key: string; readonly cert: string }) => Effect.acquireRelease(
   Effect.async<{ server: Server; raw: http.Server }>((resume) => {
     const state: Server = { url: "", port: 0, received: [], handler: () => ({ status: 404 }) }
-    const raw = http.createServer((req, res) => {
+    const scheme = tls === undefined ? "http" : "https"
+    const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
       const chunks: Array<Buffer> = []
       req.on("data", (c: Buffer) => chunks.push(c))
       req.on("end", () => {
         const rec: Received = {
           method: req.method ?? "GET",
-          url: `http://${req.headers.host}${req.url}`,
+          url: `${scheme}://${req.headers.host}${req.url}`,
           authorization: req.headers["authorization"],
           body: Buffer.concat(chunks).toString("utf8")
         }
@@ -66,10 +70,11 @@ const startServer = Effect.acquireRelease(
         res.writeHead(reply.status, { "content-type": "application/json; charset=utf-8", ...reply.headers })
         res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body))
       })
-    })
+    }
+    const raw: http.Server = tls === undefined ? http.createServer(listener) : https.createServer(tls, listener)
     raw.listen(0, "127.0.0.1", () => {
       const port = (raw.address() as AddressInfo).port
-      Object.assign(state, { url: `http://127.0.0.1:${port}`, port })
+      Object.assign(state, { url: `${scheme}://127.0.0.1:${port}`, port })
       resume(Effect.succeed({ server: state, raw }))
     })
   }),
@@ -150,12 +155,15 @@ interface CaseSpec {
   readonly op: (c: SecretClient.Service, other: Server, vault: Server) => Effect.Effect<unknown, unknown>
   /** Scopes the client may legitimately ask a token for. */
   readonly allowedScopes: (vault: Server) => ReadonlyArray<string>
+  /** Serve HTTPS with a certificate for the vault host names (the transport resolves them to 127.0.0.1). */
+  readonly tls?: boolean
 }
 
 const runCase = (spec: CaseSpec) =>
   Effect.gen(function*() {
-    const vault = yield* startServer
-    const other = yield* startServer
+    const tls = spec.tls ? yield* Effect.promise(certificate) : undefined
+    const vault = yield* startServer(tls)
+    const other = yield* startServer(tls)
     vault.handler = spec.vault(other, vault)
     other.handler = attractive
     const minted = new Map<string, string>()
@@ -395,6 +403,108 @@ const plainHttpCases = (transport: string, httpLayer: Layer.Layer<HttpClient.Htt
   }
 ]
 
+// ---------------------------------------------------------------------------------------------------------
+// Real host names over HTTPS: every name below resolves to 127.0.0.1 for the test's transports only, and a
+// self-signed certificate (trusted by those transports only) names them all.
+
+const VAULT_HOST = "myvault.vault.azure.net"
+const SIBLING_HOST = "other.vault.azure.net"
+const HOSTS = [VAULT_HOST, SIBLING_HOST, "vault.azure.net", "evil.example"]
+
+let certificatePromise: Promise<{ readonly key: string; readonly cert: string }> | undefined
+const certificate = () =>
+  certificatePromise ??= selfsigned.generate([{ name: "commonName", value: VAULT_HOST }], {
+    keySize: 2048,
+    algorithm: "sha256",
+    notAfterDate: new Date(Date.now() + 86_400_000),
+    extensions: [{ name: "subjectAltName", altNames: HOSTS.map((value) => ({ type: 2 as const, value })) }]
+  }).then((pems) => ({ key: pems.private, cert: pems.cert }))
+
+const toLoopback: LookupFunction = (_hostname, options, callback) => {
+  if (options.all) (callback as (e: null, addresses: Array<{ address: string; family: number }>) => void)(null, [{ address: "127.0.0.1", family: 4 }])
+  else callback(null, "127.0.0.1", 4)
+}
+
+const tlsTransports: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
+  [
+    "undici",
+    NodeHttpClient.layerUndiciWithoutDispatcher.pipe(Layer.provide(Layer.scoped(
+      NodeHttpClient.Dispatcher,
+      Effect.acquireRelease(
+        Effect.map(Effect.promise(certificate), (c) => new Undici.Agent({ connect: { ca: c.cert, lookup: toLoopback } })),
+        (agent) => Effect.promise(() => agent.destroy())
+      )
+    )))
+  ],
+  [
+    "fetch",
+    Layer.unwrapScoped(Effect.map(
+      Effect.acquireRelease(
+        Effect.map(Effect.promise(certificate), (c) => new Undici.Agent({ connect: { ca: c.cert, lookup: toLoopback } })),
+        (agent) => Effect.promise(() => agent.destroy())
+      ),
+      // Node's fetch takes an undici dispatcher in its init; the client keeps it while forcing manual redirects.
+      (agent) => FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.RequestInit, { dispatcher: agent } as RequestInit)))
+    ))
+  ],
+  [
+    "node:http",
+    Layer.unwrapEffect(Effect.map(Effect.promise(certificate), (c) =>
+      NodeHttpClient.layerWithoutAgent.pipe(Layer.provide(NodeHttpClient.makeAgentLayer({ ca: c.cert, lookup: toLoopback })))))
+  ]
+]
+
+const tlsCases = (transport: string, httpLayer: Layer.Layer<HttpClient.HttpClient>): ReadonlyArray<CaseSpec> => {
+  const vaultUrl = (v: Server) => `https://${VAULT_HOST}:${v.port}`
+  const base = { transport, httpLayer, tls: true, vaultUrl, allowedScopes: (v: Server) => [`https://vault.azure.net:${v.port}/.default`, `https://VAULT.AZURE.NET:${v.port}/.default`] }
+  const group = "host names over HTTPS"
+  const out: Array<CaseSpec> = []
+  const resources: ReadonlyArray<readonly [string, (o: Server, v: Server) => string, boolean]> = [
+    ["the parent domain on the vault's port (accepted)", (_, v) => `https://vault.azure.net:${v.port}`, true],
+    ["the parent domain in capitals (accepted)", (_, v) => `https://VAULT.AZURE.NET:${v.port}`, true],
+    ["the parent domain without a port (443)", () => "https://vault.azure.net", false],
+    ["the parent domain on another port", (o) => `https://vault.azure.net:${o.port}`, false],
+    ["the vault host itself", (_, v) => `https://${VAULT_HOST}:${v.port}`, false],
+    ["a sibling vault", (_, v) => `https://${SIBLING_HOST}:${v.port}`, false],
+    ["userinfo", (_, v) => `https://x@vault.azure.net:${v.port}`, false],
+    ["a single-label parent", (_, v) => `https://net:${v.port}`, false],
+    ["a look-alike domain", (_, v) => `https://vault.azure.net.evil.example:${v.port}`, false],
+    ["a percent-encoded dot", (_, v) => `https://vault%2eazure.net:${v.port}`, false]
+  ]
+  for (const [label, resource] of resources) {
+    out.push({ ...base, group, label: `challenge: ${label}`, vault: challenging((o, v) => challenge(resource(o, v))), op: writeAndRead })
+  }
+  const parent = (_: Server, v: Server) => challenge(`https://vault.azure.net:${v.port}`)
+  const links: ReadonlyArray<readonly [string, (o: Server, v: Server) => string]> = [
+    ["a sibling vault on the same port", (_, v) => `https://${SIBLING_HOST}:${v.port}/secrets?$skiptoken=2`],
+    ["the vault host on another port", (o) => `https://${VAULT_HOST}:${o.port}/secrets?$skiptoken=2`],
+    ["a downgrade to plain HTTP", (_, v) => `http://${VAULT_HOST}:${v.port}/secrets?$skiptoken=2`],
+    ["a foreign domain", (_, v) => `https://evil.example:${v.port}/secrets?$skiptoken=2`]
+  ]
+  for (const [label, link] of links) {
+    out.push({
+      ...base,
+      group,
+      label: `nextLink: ${label}`,
+      vault: challenging(parent, (_, o, v) => ({ status: 200, body: { value: [], nextLink: link(o, v) } })),
+      op: (c) => Stream.runDrain(c.listPropertiesOfSecrets())
+    })
+  }
+  for (const status of redirectStatuses) {
+    out.push({
+      ...base,
+      group,
+      label: `${status} to a sibling vault (setSecret)`,
+      vault: challenging(parent, (req, _, v) =>
+        new URL(req.url).host === VAULT_HOST + `:${v.port}`
+          ? { status, headers: { location: `https://${SIBLING_HOST}:${v.port}/secrets/n` } }
+          : { status: 200, body: bundle("n") }),
+      op: (c) => c.setSecret("n", VALUE)
+    })
+  }
+  return out
+}
+
 const writeFigures = () => {
   const out = process.env.RELIABILITY_OUT
   if (out === undefined || out === "") return
@@ -422,6 +532,7 @@ const writeFigures = () => {
           "A leak is a bearer token reaching any server other than the configured vault (its origin, and its path when it has one). Target: 0.",
           "Servers are real sockets on 127.0.0.1: the vault the client is configured for, and another server on another port standing in for an attacker; both record every request.",
           "Tokens are minted per call with the scope they were requested for; a token requested for a resource the vault may not claim counts even if it was never sent.",
+          "Host names over HTTPS: myvault.vault.azure.net and its neighbours resolve to 127.0.0.1 for the test's transports only, with a self-signed certificate those transports trust; the vault's port is not 443, so a resource must name it.",
           `Groups: foreign challenge resources (ports, loopback names, userinfo, %, backslash, single label, look-alike and foreign domains, scope parameters), second challenges, endless CAE challenges, foreign nextLinks and continuation tokens, gateway paths, 3xx redirects (${redirectStatuses.join("/")}) to other ports and paths on the token-less probe and on authenticated reads and writes, plain HTTP. Every case on every transport.`,
           FULL ? `Full size: every case ${ROUNDS} times with fresh ports, the cases of a group concurrently.` : "Small size: every case once."
         ]
@@ -462,6 +573,23 @@ describe("token safety", () => {
           assert.strictEqual(tally.leaks + tally.tokensForUnverifiedResources, before)
         }), 120_000)
     }
+  }
+
+  for (const [transport, httpLayer] of tlsTransports) {
+    it.live(`${transport}: host names over HTTPS`, () =>
+      Effect.gen(function*() {
+        const specs = tlsCases(transport, httpLayer)
+        const results = yield* Effect.forEach(
+          Array.from({ length: ROUNDS }, () => specs).flat(),
+          (spec) => Effect.map(runCase(spec), (r) => [spec, r.outcome] as const),
+          { concurrency: FULL ? 8 : 1 }
+        )
+        for (const [spec, outcome] of results) {
+          if (spec.label.includes("(accepted)")) assert.strictEqual(outcome, "success", `${transport} ${spec.label}`)
+          else assert.notStrictEqual(outcome, "success", `${transport} ${spec.label}`)
+        }
+        assert.deepStrictEqual(tally.leakDetails, [])
+      }), 120_000)
   }
 
   it("figures: leaks 0, no token for an unverified resource, no body without a token, CAE bounded", () => {
