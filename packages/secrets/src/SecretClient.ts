@@ -620,7 +620,10 @@ export interface Service {
   readonly backupSecret: (name: string) => Effect.Effect<Uint8Array, BackupSecretError>
   /** POST /secrets/restore. */
   readonly restoreSecretBackup: (backup: Uint8Array) => Effect.Effect<SecretProperties, RestoreSecretBackupError>
-  /** GET /secrets, following nextLink (also through empty pages). */
+  /**
+   * GET /secrets, following nextLink (also through empty pages, up to `maxConsecutiveEmptyPages` in a row; a
+   * nextLink back to a page already fetched, or to another host or outside the vault's path, fails).
+   */
   readonly listPropertiesOfSecrets: (options?: PageOptions) => Stream.Stream<SecretProperties, ListError>
   /** Page-level access to {@link Service.listPropertiesOfSecrets}. */
   readonly listPropertiesOfSecretsPages: (
