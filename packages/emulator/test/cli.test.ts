@@ -3,6 +3,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { check } from "../../../scripts/readme-snippets.js"
+import { clientSnippet } from "../src/internal/cli.js"
 import { version } from "../src/internal/version.js"
 import { runCli } from "./cliProcess.js"
 import { q, viaFetch, viaHttps } from "./utils.js"
@@ -77,7 +79,7 @@ describe.concurrent("CLI (effect-keyvault-emulator)", () => {
     expect(put.status).toBe(200)
     // The setup snippet never repeats the token.
     expect(p.output().stdout).not.toContain("cli-token")
-    expect(p.output().stdout).toContain("allowInsecureLoopback: true")
+    expect(p.output().stdout).toContain(clientSnippet({ url, certPath: undefined, hasToken: true }))
     expect(await p.stop()).toBe(0)
   }, SLOW)
 
@@ -92,7 +94,7 @@ describe.concurrent("CLI (effect-keyvault-emulator)", () => {
         `Key Vault emulator listening at ${a.url}`,
         `Certificate (PEM): ${data}.cert.pem`
       ])
-      expect(first.output().stdout).toContain(`fs.readFileSync(${JSON.stringify(a.cert)}, "utf8")`)
+      expect(first.output().stdout).toContain(clientSnippet({ url: a.url, certPath: a.cert, hasToken: false }))
       const send = viaHttps(a.url, fs.readFileSync(a.cert!, "utf8"))
       expect((await send("PUT", `/secrets/durable?${q()}`, { body: { value: "kept" } })).status).toBe(200)
       expect(await first.stop()).toBe(0)
@@ -200,5 +202,21 @@ describe.concurrent("CLI (effect-keyvault-emulator)", () => {
     expect(instant.stdout).toContain("Consistency delays:  off")
     expect(explicit.status).toBe(404)
     expect(explicit.stdout).toContain("Consistency delays:  delete 1m, recover 0, purge 0")
+  }, SLOW)
+})
+
+// Not in the concurrent group: the compile is synchronous and would stall the other tests' child processes.
+describe("CLI client setup snippet", () => {
+  it("the printed client setup compiles as pasted (HTTP and HTTPS)", () => {
+    const dir = path.join(path.dirname(packageJson), `.cli-snippet-${process.pid}`)
+    try {
+      const snippets = [
+        clientSnippet({ url: "http://127.0.0.1:8080", certPath: undefined, hasToken: true }),
+        clientSnippet({ url: "https://127.0.0.1:8443", certPath: "/tmp/x\\y \"z\".pem", hasToken: false })
+      ].map((code, i) => ({ source: `snippet-${i}`, line: 1, code, skip: false }))
+      expect(check(snippets, dir)).toEqual([])
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   }, SLOW)
 })
