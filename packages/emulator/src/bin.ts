@@ -11,5 +11,5 @@ import * as Cli from "./internal/cli.js"
 
 Cli.main(process.argv).pipe(
   Effect.flatMap((code) => Effect.sync(() => (process.exitCode = code))),
-  NodeRuntime.runMain({ disableErrorReporting: true })
+  NodeRuntime.runMain
 )
