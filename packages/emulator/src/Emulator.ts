@@ -332,7 +332,7 @@ export const start = (options: EmulatorOptions = {}): Effect.Effect<EmulatorInfo
         const node = cert
           ? https.createServer({ key: cert.private, cert: cert.cert, requireHostHeader: false })
           : http.createServer({ requireHostHeader: false })
-        server.installRejections(node, scheme)
+        server.installRejections(node, scheme, options.onRequest)
         return node
       },
       { port: options.port ?? 0, host }

@@ -172,4 +172,18 @@ describe("health route and request log", () => {
       expect(logged).not.toContain(marker)
     }
   })
+
+  it("rejections before the app are logged too, naming nothing of an unparsed request", async () => {
+    entries.length = 0
+    const secure = () =>
+      tls.connect({ host: "127.0.0.1", port: Number(new URL(server.url).port), ca: server.certificatePem!, servername: "localhost" })
+    const bad = await raw(secure, `get /secrets/token-marker-7f3a HTTP/1.1\r\nHost: localhost\r\n\r\n`)
+    const connect = await raw(secure, `CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n`)
+    const expectX = await raw(secure, `GET /secrets HTTP/1.1\r\nHost: localhost\r\nExpect: x\r\n\r\n`)
+    expect(entries).toEqual([
+      { method: "-", path: "-", status: 400, durationMs: 0, requestId: bad.headers["x-ms-request-id"] },
+      { method: "CONNECT", path: "127.0.0.1:1", status: 405, durationMs: 0, requestId: connect.headers["x-ms-request-id"] },
+      { method: "GET", path: "/secrets", status: 417, durationMs: 0, requestId: expectX.headers["x-ms-request-id"] }
+    ])
+  })
 })

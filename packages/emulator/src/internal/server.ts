@@ -12,11 +12,11 @@ import type * as net from "node:net"
 import type * as stream from "node:stream"
 import type { RequestLogEntry } from "../Emulator.js"
 
-const baseHeaders = (scheme: "http" | "https"): Record<string, string> => ({
+const baseHeaders = (scheme: "http" | "https", requestId: string = crypto.randomUUID()): Record<string, string> => ({
   "cache-control": "no-cache",
   pragma: "no-cache",
   expires: "-1",
-  "x-ms-request-id": crypto.randomUUID(),
+  "x-ms-request-id": requestId,
   "x-ms-keyvault-region": "emulator",
   "x-ms-keyvault-service-version": "1.9.0.0-emulator",
   "x-content-type-options": "nosniff",
@@ -37,11 +37,20 @@ const REASONS: Record<number, string> = {
 
 // A whole response written straight to the socket: for rejections that happen before Node builds a
 // request/response pair, so there is no ServerResponse to write through.
-const rawResponse = (scheme: "http" | "https", status: number, code: string, message: string): string => {
+const rawResponse = (
+  scheme: "http" | "https",
+  status: number,
+  code: string,
+  message: string
+): { readonly text: string; readonly requestId: string } => {
   const body = errorBody(code, message)
-  const headers = { ...baseHeaders(scheme), "content-type": JSON_TYPE, "content-length": String(Buffer.byteLength(body)), connection: "close" }
+  const requestId = crypto.randomUUID()
+  const headers = { ...baseHeaders(scheme, requestId), "content-type": JSON_TYPE, "content-length": String(Buffer.byteLength(body)), connection: "close" }
   const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`)
-  return `HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}\r\n${lines.join("\r\n")}\r\n\r\n${body}`
+  return {
+    text: `HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}\r\n${lines.join("\r\n")}\r\n\r\n${body}`,
+    requestId
+  }
 }
 
 // What Node's default clientError handler answers, as status + Key Vault code + message. The message never
@@ -69,7 +78,13 @@ const parserRejection = (error: NodeJS.ErrnoException): readonly [number, string
  *
  * @internal
  */
-export const installRejections = (server: http.Server, scheme: "http" | "https"): void => {
+export const installRejections = (
+  server: http.Server,
+  scheme: "http" | "https",
+  onRequest?: ((entry: RequestLogEntry) => void) | undefined
+): void => {
+  const log = (method: string, url: string, status: number, requestId: string) =>
+    onRequest?.({ method, path: printablePath(url), status, durationMs: 0, requestId })
   server.on("clientError", (error: NodeJS.ErrnoException, socket: stream.Duplex) => {
     // A response of this connection already on the wire cannot be followed by another one.
     const inFlight = (socket as unknown as { _httpMessage?: { headersSent?: boolean } })._httpMessage
@@ -78,15 +93,23 @@ export const installRejections = (server: http.Server, scheme: "http" | "https")
       return
     }
     const [status, code, message] = parserRejection(error)
-    socket.end(rawResponse(scheme, status, code, message), () => socket.destroy())
+    const response = rawResponse(scheme, status, code, message)
+    // Nothing of the request was parsed for sure, so the log line names none of it.
+    log("-", "-", status, response.requestId)
+    socket.end(response.text, () => socket.destroy())
   })
-  server.on("checkExpectation", (_request: http.IncomingMessage, response: http.ServerResponse) => {
+  server.on("checkExpectation", (request: http.IncomingMessage, response: http.ServerResponse) => {
     const body = errorBody("ExpectationFailed", "Only 'Expect: 100-continue' is supported.")
-    response.writeHead(417, { ...baseHeaders(scheme), "content-type": JSON_TYPE, "content-length": Buffer.byteLength(body), connection: "close" })
+    const requestId = crypto.randomUUID()
+    const headers = { ...baseHeaders(scheme, requestId), "content-type": JSON_TYPE, "content-length": Buffer.byteLength(body), connection: "close" }
+    response.writeHead(417, headers)
     response.end(body)
+    log(request.method ?? "-", request.url ?? "-", 417, requestId)
   })
-  server.on("connect", (_request: http.IncomingMessage, socket: net.Socket) => {
-    socket.end(rawResponse(scheme, 405, "MethodNotAllowed", "HTTP CONNECT not allowed"), () => socket.destroy())
+  server.on("connect", (request: http.IncomingMessage, socket: net.Socket) => {
+    const response = rawResponse(scheme, 405, "MethodNotAllowed", "HTTP CONNECT not allowed")
+    log("CONNECT", request.url ?? "-", 405, response.requestId)
+    socket.end(response.text, () => socket.destroy())
   })
 }
 
