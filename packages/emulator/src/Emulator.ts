@@ -94,7 +94,8 @@ export interface EmulatorOptions {
   readonly healthPath?: string
   /**
    * Socket server only: called once per request when its answer is sent (or the client went away), with
-   * method, path (no query), status, duration and request id — never headers, bodies or values.
+   * method, path (no query), status, duration and request id — never headers, bodies or values. Requests
+   * Node's HTTP parser rejects are reported too, with method and path `"-"`.
    */
   readonly onRequest?: (entry: RequestLogEntry) => void
 }
