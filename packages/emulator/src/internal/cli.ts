@@ -233,13 +233,17 @@ const command = Command.make(NAME, options, (args) =>
     const dataFile = Option.getOrUndefined(args.data)
     // Written where each client can trust it explicitly; TLS is never disabled process-wide. A fresh
     // certificate is made at every start, so a temp-dir PEM is removed when the server stops.
+    const certFile = dataFile !== undefined
+      ? `${dataFile}.cert.pem`
+      : path.join(os.tmpdir(), `${NAME}-${new URL(info.url).port}.pem`)
     const certPath = info.certificatePem === undefined ? undefined : yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        const file = dataFile !== undefined
-          ? `${dataFile}.cert.pem`
-          : path.join(os.tmpdir(), `${NAME}-${new URL(info.url).port}.pem`)
-        fs.writeFileSync(file, info.certificatePem!)
-        return file
+      Effect.try({
+        try: () => {
+          fs.writeFileSync(certFile, info.certificatePem!)
+          return certFile
+        },
+        catch: (cause) =>
+          new Emulator.EmulatorError({ message: `Cannot write the certificate to ${certFile}: ${String(cause)}`, cause })
       }),
       (file) => dataFile === undefined ? Effect.sync(() => fs.rmSync(file, { force: true })) : Effect.void
     )
@@ -263,7 +267,7 @@ const command = Command.make(NAME, options, (args) =>
         clientSnippet({ url: info.url, certPath, hasToken: Option.isSome(args.token) }),
         ``,
         certPath === undefined
-          ? `Official SDK: new SecretClient(url, credential, { allowInsecureConnection: true, disableChallengeResourceVerification: true })`
+          ? `Official SDK (@azure/keyvault-secrets): it refuses http: vault URLs; start without --http for it.`
           : `Official SDK: new SecretClient(url, credential, { tlsOptions: { ca: fs.readFileSync(pem, "utf8") }, disableChallengeResourceVerification: true })`,
         ``,
         `Press Ctrl+C to stop.`
