@@ -40,6 +40,7 @@ import * as selfsigned from "selfsigned"
 import * as httpApp from "./internal/httpApp.js"
 import * as inFiber from "./internal/inFiber.js"
 import * as persistence from "./internal/persistence.js"
+import * as server from "./internal/server.js"
 import * as VaultEngine from "./VaultEngine.js"
 
 /**
@@ -86,6 +87,45 @@ export interface EmulatorOptions {
   readonly consistencyDelay?: VaultEngine.ConsistencyDelay
   /** persist state to this file (crash-safe: write temp, fsync, rename) */
   readonly dataFile?: string
+  /**
+   * Socket server only: answer `GET <healthPath>` with 200 `{"status":"ok"}` without authentication
+   * (e.g. `"/healthz"` for container health checks). Default: none, as on the real service.
+   */
+  readonly healthPath?: string
+  /**
+   * Socket server only: called once per request when its answer is sent (or the client went away), with
+   * method, path (no query), status, duration and request id — never headers, bodies or values. Requests
+   * Node's HTTP parser rejects are reported too, with method and path `"-"`.
+   */
+  readonly onRequest?: (entry: RequestLogEntry) => void
+}
+
+/**
+ * One request as seen by the socket server's `onRequest` hook: what a request log line needs, and nothing
+ * that could carry a secret (no headers, query, body or token).
+ *
+ * @since 0.1.0
+ * @category Models
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@effect-keyvault/emulator"
+ *
+ * // A one-line-per-request log on stderr
+ * const logLine = (e: Emulator.RequestLogEntry) =>
+ *   `${e.method} ${e.path} ${e.status ?? "aborted"} ${e.durationMs.toFixed(1)}ms ${e.requestId ?? "-"}`
+ * const EmulatorLive = Emulator.layer({ tls: false, onRequest: (e) => process.stderr.write(logLine(e) + "\n") })
+ * ```
+ */
+export interface RequestLogEntry {
+  readonly method: string
+  /** the request path without its query; non-printable characters percent-encoded */
+  readonly path: string
+  /** the HTTP status answered; undefined when the client went away before the answer */
+  readonly status: number | undefined
+  readonly durationMs: number
+  /** the `x-ms-request-id` of the answer */
+  readonly requestId: string | undefined
 }
 
 /**
@@ -281,9 +321,21 @@ export const start = (options: EmulatorOptions = {}): Effect.Effect<EmulatorInfo
     }
     const engine = yield* makeEngine(options)
     const cert = tls ? yield* makeCertificate(host) : undefined
-    const app = appFor(engine, options, tls ? "https" : "http")
+    const scheme = tls ? "https" : "http"
+    const app = server.wrapApp(appFor(engine, options, scheme), {
+      scheme,
+      healthPath: options.healthPath,
+      onRequest: options.onRequest
+    })
     const serverLayer = NodeHttpServer.layer(
-      () => cert ? https.createServer({ key: cert.private, cert: cert.cert }) : http.createServer(),
+      () => {
+        // A missing Host is answered by the app (JSON), not by Node (empty 400).
+        const node = cert
+          ? https.createServer({ key: cert.private, cert: cert.cert, requireHostHeader: false })
+          : http.createServer({ requireHostHeader: false })
+        server.installRejections(node, scheme, options.onRequest)
+        return node
+      },
       { port: options.port ?? 0, host }
     )
     const context = yield* Layer.build(HttpServer.serve(app).pipe(Layer.provideMerge(serverLayer))).pipe(
