@@ -46,6 +46,7 @@ import * as Stream from "effect/Stream"
 import * as ApiVersion from "./ApiVersion.js"
 import * as Credential from "./Credential.js"
 import * as Pipeline from "./internal/pipeline.js"
+import * as Redaction from "./internal/redaction.js"
 import * as Transform from "./internal/transform.js"
 import * as Validate from "./internal/validate.js"
 import { userAgentToken } from "./internal/version.js"
@@ -742,7 +743,8 @@ export const make = (
 
     const url = (path: string, extra = "") => `${vaultUrl}${path}?api-version=${apiVersion}${extra}`
     const seg = (s: string) => encodeURIComponent(s)
-    const jsonBody = (body: unknown) => HttpClientRequest.bodyText(JSON.stringify(body), "application/json")
+    // Request bodies that may carry a value print as <redacted> wherever the request ends up.
+    const jsonBody = (body: unknown) => HttpClientRequest.setBody(Redaction.jsonBody(body))
 
     const traced = <A, E, R>(operation: string, name: string | undefined, effect: Effect.Effect<A, E, R>) =>
       Effect.withSpan(effect, `SecretClient.${operation}`, {

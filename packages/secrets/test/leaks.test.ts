@@ -2,31 +2,20 @@
  * Secret values and tokens never leak into errors, causes, logs or span exits (issue 8, items 7 and 8).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Config, ConfigProvider, Effect, Exit, Fiber, Layer, Logger, LogLevel, Runtime } from "effect"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { Cause, Config, ConfigProvider, Effect, Exit, Fiber, Layer, Logger, LogLevel, Redacted, Runtime } from "effect"
 import * as util from "node:util"
 import { TestVault } from "../../emulator/src/index.js"
-import { SecretConfigProvider } from "../src/index.js"
+import { Credential, RetryPolicy, SecretClient, SecretConfigProvider } from "../src/index.js"
+import { capturingLogger, inspectingTracer, leaksIn, surfaces } from "./inspecting.js"
+import { bundle, scriptedServer, withChallenge } from "./utils.js"
 
 const MARKER = "Mk7-leak-marker-value"
 
-/** Every way an error commonly gets printed or stored. */
-const surfaces = (label: string, u: unknown): Array<[string, string]> => {
-  const out: Array<[string, string]> = [
-    [`${label}: String`, String(u)],
-    [`${label}: inspect`, util.inspect(u, { depth: Infinity, showHidden: true, getters: true })],
-    [`${label}: JSON`, (() => {
-      try {
-        return JSON.stringify(u) ?? ""
-      } catch (e) {
-        return String(e)
-      }
-    })()]
-  ]
-  if (typeof u === "object" && u !== null && "message" in u) out.push([`${label}: message`, String(u.message)])
-  return out
-}
-
-const assertNoMarker = (checks: ReadonlyArray<[string, string]>, marker = MARKER) => {
+const assertNoMarker = (checks: ReadonlyArray<readonly [string, string]>, marker = MARKER) => {
   // A prefix counts too: some messages quote a truncated value (Node's JSON.parse errors do).
   const leaks = checks.filter(([, text]) => text.includes(marker.slice(0, 8))).map(([where]) => where)
   assert.deepStrictEqual(leaks, [])
@@ -97,4 +86,61 @@ describe("SecretConfigProvider: values stay out of ConfigError", () => {
       assert.strictEqual(yield* Config.string("PORT"), MARKER)
       assert.deepStrictEqual(yield* Config.array(Config.string(), "LIST"), ["1", MARKER])
     }).pipe(Effect.provide(SecretConfigProvider.layer({ prefix: "app-", fallback: null })), Effect.provide(vault)))
+})
+
+describe("HTTP exchanges: no value or token in any span, error or log", () => {
+  const VALUE = "val-Qz81-marker-never-printed"
+  const TOKEN = "tok-Hq27-marker-never-printed"
+  const transports: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
+    ["FetchHttpClient", FetchHttpClient.layer],
+    ["NodeHttpClient (undici)", NodeHttpClient.layerUndici],
+    ["NodeHttpClient (node:http)", NodeHttpClient.layer]
+  ]
+  for (const [label, transport] of transports) {
+    it.scopedLive(`${label}: a PUT whose connection is reset, and a GET that succeeds`, () =>
+      Effect.gen(function*() {
+        let base = ""
+        const server = yield* scriptedServer(withChallenge((req) => {
+          // The value-carrying PUT dies at transport level: the socket is destroyed without an answer.
+          if (req.method === "PUT") return { status: 0, transportError: true }
+          return { status: 200, body: bundle("n", { id: `${base}/secrets/n/0123456789abcdef0123456789abcdef`, value: VALUE }) }
+        }, `Bearer authorization="https://login.microsoftonline.com/t", resource="${"http://127.0.0.1"}"`))
+        base = server.url
+        const { recorder, tracer } = inspectingTracer()
+        const logs = capturingLogger()
+        const layer = SecretClient.layer({ vaultUrl: base, allowInsecureLoopback: true, verifyChallengeResource: false })
+          .pipe(
+            Layer.provide(Credential.layerStatic(Redacted.make(TOKEN))),
+            Layer.provide(transport),
+            Layer.provide(RetryPolicy.layer(RetryPolicy.none))
+          )
+        const program = Effect.gen(function*() {
+          const client = yield* SecretClient.SecretClient
+          const get = yield* client.getSecret("n")
+          assert.strictEqual(Redacted.value(get.value), VALUE)
+          const set = yield* Effect.exit(client.setSecret("n", VALUE))
+          const sent = yield* Effect.exit(client.sendRequest(HttpClientRequest.get("/secrets/n")))
+          return { set, sent, get }
+        })
+        const { get, sent, set } = yield* program.pipe(Effect.provide(layer), Effect.withTracer(tracer), Effect.provide(logs.layer))
+        assert.isTrue(Exit.isFailure(set))
+        if (Exit.isFailure(set)) assert.strictEqual(Cause.squash(set.cause) instanceof Error && (Cause.squash(set.cause) as { _tag?: string })._tag, "TransportError")
+        // The PUT really went out with the token and the value (so the markers were there to leak).
+        const put = server.requests.find((r) => r.method === "PUT" && r.body !== "")
+        assert.include(put?.body ?? "", VALUE)
+        assert.strictEqual(put?.headers["authorization"], `Bearer ${TOKEN}`)
+        assert.include(recorder.spanNames, "http.client PUT")
+        yield* Effect.sleep("10 millis") // leave the fiber: inspect as a batching exporter would
+        recorder.inspectLater()
+        const records = [
+          ...recorder.records,
+          ...logs.lines,
+          ...surfaces("setSecret exit", set),
+          ...surfaces("sendRequest exit", sent),
+          ...surfaces("model", get)
+        ]
+        assert.isAbove(records.length, 20)
+        assert.deepStrictEqual(leaksIn(records, [VALUE, TOKEN]), [])
+      }))
+  }
 })

@@ -19,6 +19,7 @@ import * as Credential from "../Credential.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as SecretError from "../SecretError.js"
 import * as Challenge from "./challenge.js"
+import * as Redaction from "./redaction.js"
 import * as Wire from "./wire.js"
 
 export interface PipelineOptions {
@@ -36,8 +37,8 @@ export interface Ctx {
   readonly name?: string | undefined
   readonly operation: string
   /**
-   * The response goes to the caller as is (`sendRequest`): it must stay readable in every form, so its
-   * body is buffered into a fresh response. Internal operations only ever read the (cached) text.
+   * The response goes to the caller as is (`sendRequest`). Every response is buffered (Redaction.wrap), so
+   * it stays readable in every form.
    */
   readonly exposeResponse?: boolean | undefined
 }
@@ -77,29 +78,14 @@ const headerOf = (res: HttpClientResponse.HttpClientResponse, name: string): str
 // `text` is cached by the response, and every internal reader goes through it.
 const drain = (res: HttpClientResponse.HttpClientResponse) => Effect.ignore(res.text)
 
-/** Statuses whose Response may not carry a body. */
-const nullBodyStatus = new Set([101, 103, 204, 205, 304])
-
-/** A response whose body is already in memory (Key Vault bodies are small JSON). */
-const buffered = (
-  request: HttpClientRequest.HttpClientRequest,
-  res: HttpClientResponse.HttpClientResponse,
-  body: ArrayBuffer
-): HttpClientResponse.HttpClientResponse => {
-  // `Response` only accepts 200..599; anything else keeps the original (already consumed) response.
-  if (res.status < 200 || res.status > 599) return res
-  return HttpClientResponse.fromWeb(
-    request,
-    new Response(nullBodyStatus.has(res.status) ? null : body, { status: res.status, headers: res.headers })
-  )
-}
-
 export const make = (
   options: PipelineOptions,
-  http: HttpClient.HttpClient,
+  transport: HttpClient.HttpClient,
   credential: Credential.Service
 ): Effect.Effect<Pipeline> =>
   Effect.gen(function*() {
+    // Spans and errors of every exchange hold sanitised copies only (no token, no body): internal/redaction.ts.
+    const http = Redaction.wrap(transport)
     const vault = new URL(options.vaultUrl)
     const challengeRef = yield* Ref.make(Option.none<ChallengeState>())
     const tokenRef = yield* SynchronizedRef.make(Option.none<CachedToken>())
@@ -163,14 +149,9 @@ export const make = (
         }))
 
     const execute = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) => {
-      // The body is read here, inside the timeout, so a stalled body fails the attempt (and is retried)
-      // instead of hanging a later `res.json`.
+      // The body is read inside (Redaction.wrap), within the timeout, so a stalled body fails the attempt
+      // (and is retried) instead of hanging a later `res.json`; the response is readable in every form.
       const run = http.execute(request).pipe(
-        Effect.flatMap((res) =>
-          ctx.exposeResponse
-            ? Effect.map(res.arrayBuffer, (body) => buffered(request, res, body))
-            : Effect.as(res.text, res)
-        ),
         Effect.mapError((e) =>
           new SecretError.TransportError({
             vault: options.vaultUrl,
