@@ -51,7 +51,7 @@ import * as Transform from "./internal/transform.js"
 import * as Validate from "./internal/validate.js"
 import { userAgentToken } from "./internal/version.js"
 import * as Wire from "./internal/wire.js"
-import type { DeletedSecret, KeyVaultSecret, SecretProperties } from "./KeyVaultSecret.js"
+import type { ContentType, DeletedSecret, KeyVaultSecret, SecretProperties } from "./KeyVaultSecret.js"
 import * as PollingPolicy from "./PollingPolicy.js"
 import * as Poller from "./Poller.js"
 import * as RetryPolicy from "./RetryPolicy.js"
@@ -389,7 +389,7 @@ export interface GetSecretOptions {
   /** Omit (or "") for the latest version. */
   readonly version?: string | undefined
   /** 2025-07-01+: convert a certificate-backed secret (`application/x-pem-file` / `application/x-pkcs12`). */
-  readonly outContentType?: "application/x-pem-file" | "application/x-pkcs12" | undefined
+  readonly outContentType?: ContentType | undefined
 }
 
 /**
