@@ -7,6 +7,13 @@
  * paths by the common convention: `-` becomes `_`, `--` separates nesting levels, and names are upper-cased
  * (`db-password` → `DB_PASSWORD`, `db--password` → `DB.PASSWORD`, i.e. `Config.nested("DB")(Config.string("PASSWORD"))`).
  *
+ * Values never appear in config errors: a vault value that does not parse (e.g. `Config.number` over a
+ * non-numeric secret) fails with `Expected a number value but received <redacted>`, and any other
+ * `ConfigError` message that would quote a vault value (from `Config.mapAttempt`, `Config.validate`, …) is
+ * replaced. This holds for the provider returned by {@link load} and the one {@link layer} installs; a provider
+ * you combine yourself (`ConfigProvider.orElse(provider, …)`) keeps the per-value redaction but not the
+ * check on messages built outside the provider.
+ *
  * @example
  * ```ts
  * import { Credential, SecretClient, SecretConfigProvider } from "@effect-keyvault/secrets"
@@ -27,13 +34,6 @@
  *   return { password, port }
  * }).pipe(Effect.provide(ConfigLive))
  * ```
- *
- * Values never appear in config errors: a vault value that does not parse (e.g. `Config.number` over a
- * non-numeric secret) fails with `Expected a number value but received <redacted>`, and any other
- * `ConfigError` message that would quote a vault value (from `Config.mapAttempt`, `Config.validate`, …) is
- * replaced. This holds for the provider returned by {@link load} and the one {@link layer} installs; a provider
- * you combine yourself (`ConfigProvider.orElse(provider, …)`) keeps the per-value redaction but not the
- * check on messages built outside the provider.
  *
  * @since 0.1.0
  */
