@@ -608,7 +608,8 @@ export interface Service {
   readonly listDeletedSecretsPages: (options?: PageOptions) => Stream.Stream<Page<DeletedSecret>, ListError>
   /**
    * Send any request through the client's auth/retry pipeline. Relative URLs resolve against the vault;
-   * `api-version` is added when missing. Error statuses are returned, not failed.
+   * `api-version` is added when missing. Error statuses are returned, not failed. The response is buffered
+   * (readable in every form); its `request` is a copy without credentials or body, and it never prints its body.
    */
   readonly sendRequest: (
     request: HttpClientRequest.HttpClientRequest
