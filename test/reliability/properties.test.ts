@@ -59,7 +59,13 @@ const vaultUrl = fc.tuple(fc.constantFrom("https", "http"), host, fc.option(fc.i
   .map(([scheme, h, port]) => `${scheme}://${h}${port === undefined ? "" : `:${port}`}`)
 /** Versions as the service mints them, plus arbitrary text (format percent-encodes it). */
 const version = fc.option(
-  fc.oneof(fc.stringMatching(/^[0-9a-f]{32}$/), fc.constant("pending"), fc.constant(""), fc.string({ maxLength: 40 })),
+  fc.oneof(
+    fc.stringMatching(/^[0-9a-f]{32}$/),
+    fc.constant("pending"),
+    fc.constant(""),
+    // "." and ".." are dot segments: every URL parser removes them, so they cannot be versions.
+    fc.string({ maxLength: 40 }).filter((v) => v !== "." && v !== "..")
+  ),
   { nil: undefined }
 )
 

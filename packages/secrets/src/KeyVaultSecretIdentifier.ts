@@ -201,7 +201,8 @@ export const parse = (id: string): Either.Either<KeyVaultSecretIdentifier, Inval
 
 /**
  * The identifier string for a vault, collection, name and optional version (name and version are
- * percent-encoded), so that `parse(format(parts))` gives the same parts back.
+ * percent-encoded), so that `parse(format(parts))` gives the same parts back. (A version of `.` or `..`
+ * cannot survive: URLs remove such path segments. Key Vault versions are 32 hex digits.)
  *
  * @since 0.1.0
  * @category Constructors
