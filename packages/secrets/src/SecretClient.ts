@@ -1433,7 +1433,7 @@ export const make = (
       }
       const hasVersion = /[?&]api-version=/.test(target) || request.urlParams.some(([k]) => k === "api-version")
       const prepared = HttpClientRequest.setUrl(request, hasVersion ? target : withApiVersion(target))
-      return traced("sendRequest", undefined, send(prepared, { name: undefined, operation: "sendRequest", exposeResponse: true }))
+      return traced("sendRequest", undefined, send(prepared, { name: undefined, operation: "sendRequest" }))
     }
 
     // Public methods: the raw implementations with statuses an operation does not list turned into HttpError.

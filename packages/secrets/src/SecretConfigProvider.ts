@@ -233,28 +233,23 @@ const window = 5
  */
 const withheld = (provider: ConfigProvider.ConfigProvider, values: Iterable<string>): ConfigProvider.ConfigProvider => {
   const all = [...values]
-  // Built on the first error only: successful loads never pay for it.
-  let runs: Set<string> | undefined
-  let short: Array<string> | undefined
+  // Messages are short and values up to 25 KB: index the message, then scan the values (error path only).
   const quotesAValue = (message: string): boolean => {
-    if (runs === undefined || short === undefined) {
-      runs = new Set()
-      short = []
-      for (const value of all) {
-        if (value.length < window) {
-          if (value.trim() !== "") short.push(value.trim())
-        } else {
-          for (let i = 0; i + window <= value.length; i++) runs.add(value.slice(i, i + window))
-        }
-        for (const piece of value.split(",")) {
-          const p = piece.trim()
-          if (p !== "" && p.length < window) short.push(p)
-        }
+    const runs = new Set<string>()
+    for (let i = 0; i + window <= message.length; i++) runs.add(message.slice(i, i + window))
+    const words = new Set(message.split(/[\s"'`()[\]{},:;=]+/))
+    for (const value of all) {
+      if (value.length >= window) {
+        for (let i = 0; i + window <= value.length; i++) if (runs.has(value.slice(i, i + window))) return true
+      } else if (value.trim() !== "" && words.has(value.trim())) {
+        return true
+      }
+      for (const piece of value.split(",")) {
+        const p = piece.trim()
+        if (p !== "" && p.length < window && words.has(p)) return true
       }
     }
-    for (let i = 0; i + window <= message.length; i++) if (runs.has(message.slice(i, i + window))) return true
-    const words = new Set(message.split(/[\s"'`()[\]{},:;=]+/))
-    return short.some((v) => words.has(v))
+    return false
   }
   const scrub = (message: string) =>
     quotesAValue(message) ? `Invalid data (message withheld: it quoted a vault value, ${placeholder})` : message

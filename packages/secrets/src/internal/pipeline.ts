@@ -36,11 +36,6 @@ export interface PipelineOptions {
 export interface Ctx {
   readonly name?: string | undefined
   readonly operation: string
-  /**
-   * The response goes to the caller as is (`sendRequest`). Every response is buffered (Redaction.wrap), so
-   * it stays readable in every form.
-   */
-  readonly exposeResponse?: boolean | undefined
 }
 
 export type SendError = SecretError.TransportError | SecretError.CredentialError | SecretError.ChallengeError
