@@ -682,6 +682,8 @@ export interface ResponseInfo {
 /**
  * Options for the calls inside {@link withRequestOptions}: extra request headers, and a hook that sees every
  * response the operation receives (after retries; one per page of a listing, one per poll of a poller).
+ * They apply to requests sent while the wrapped Effect or Stream runs: a poller returned by `begin*` and
+ * polled later needs its own `withRequestOptions` around `pollUntilDone`.
  *
  * @since 0.1.0
  * @category Models
