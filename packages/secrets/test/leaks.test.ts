@@ -144,3 +144,30 @@ describe("HTTP exchanges: no value or token in any span, error or log", () => {
       }))
   }
 })
+
+describe("HTTP exchanges keep the platform's tracing", () => {
+  it.scopedLive("one http.client span per exchange, with status and W3C trace propagation", () =>
+    Effect.gen(function*() {
+      let base = ""
+      const server = yield* scriptedServer(withChallenge(
+        () => ({ status: 200, body: bundle("n", { id: `${base}/secrets/n/0123456789abcdef0123456789abcdef` }) }),
+        `Bearer authorization="https://login.microsoftonline.com/t", resource="http://127.0.0.1"`
+      ))
+      base = server.url
+      const { recorder, tracer } = inspectingTracer()
+      const layer = SecretClient.layer({ vaultUrl: base, allowInsecureLoopback: true, verifyChallengeResource: false }).pipe(
+        Layer.provide(Credential.layerStatic(Redacted.make("t"))),
+        Layer.provide(NodeHttpClient.layerUndici)
+      )
+      yield* Effect.flatMap(SecretClient.SecretClient, (c) => c.getSecret("n")).pipe(
+        Effect.provide(layer),
+        Effect.withTracer(tracer)
+      )
+      // Probe (401) and the authorised GET: one span each, each request carrying a traceparent.
+      assert.deepStrictEqual(recorder.spanNames.filter((n) => n.startsWith("http.client")), ["http.client GET", "http.client GET"])
+      assert.strictEqual(server.requests.length, 2)
+      for (const r of server.requests) assert.match(r.headers["traceparent"] ?? "", /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/)
+      const statuses = recorder.records.filter(([where]) => where.includes("http.response.status_code") && !where.includes("(at end)"))
+      assert.deepStrictEqual(statuses.map(([, v]) => v), ["401", "200"])
+    }))
+})
