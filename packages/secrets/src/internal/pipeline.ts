@@ -20,6 +20,7 @@ import * as Credential from "../Credential.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as SecretError from "../SecretError.js"
 import * as Challenge from "./challenge.js"
+import * as Redaction from "./redaction.js"
 import * as Wire from "./wire.js"
 
 export interface PipelineOptions {
@@ -36,11 +37,6 @@ export interface PipelineOptions {
 export interface Ctx {
   readonly name?: string | undefined
   readonly operation: string
-  /**
-   * The response goes to the caller as is (`sendRequest`): it must stay readable in every form, so its
-   * body is buffered into a fresh response. Internal operations only ever read the (cached) text.
-   */
-  readonly exposeResponse?: boolean | undefined
 }
 
 export type SendError = SecretError.TransportError | SecretError.CredentialError | SecretError.ChallengeError
@@ -97,29 +93,14 @@ const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
         : ((input, init) => own.value(input, { ...init, redirect: "manual" })) as typeof fetch
     ))
 
-/** Statuses whose Response may not carry a body. */
-const nullBodyStatus = new Set([101, 103, 204, 205, 304])
-
-/** A response whose body is already in memory (Key Vault bodies are small JSON). */
-const buffered = (
-  request: HttpClientRequest.HttpClientRequest,
-  res: HttpClientResponse.HttpClientResponse,
-  body: ArrayBuffer
-): HttpClientResponse.HttpClientResponse => {
-  // `Response` only accepts 200..599; anything else keeps the original (already consumed) response.
-  if (res.status < 200 || res.status > 599) return res
-  return HttpClientResponse.fromWeb(
-    request,
-    new Response(nullBodyStatus.has(res.status) ? null : body, { status: res.status, headers: res.headers })
-  )
-}
-
 export const make = (
   options: PipelineOptions,
-  http: HttpClient.HttpClient,
+  transport: HttpClient.HttpClient,
   credential: Credential.Service
 ): Effect.Effect<Pipeline> =>
   Effect.gen(function*() {
+    // Spans and errors of every exchange hold sanitised copies only (no token, no body): internal/redaction.ts.
+    const http = Redaction.wrap(transport)
     const vault = new URL(options.vaultUrl)
     const vaultPath = vault.pathname.replace(/\/+$/, "")
     const challengeRef = yield* Ref.make(Option.none<ChallengeState>())
@@ -184,14 +165,9 @@ export const make = (
         }))
 
     const execute = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) => {
-      // The body is read here, inside the timeout, so a stalled body fails the attempt (and is retried)
-      // instead of hanging a later `res.json`.
+      // The body is read inside (Redaction.wrap), within the timeout, so a stalled body fails the attempt
+      // (and is retried) instead of hanging a later `res.json`; the response is readable in every form.
       const run = withoutRedirects(http.execute(request)).pipe(
-        Effect.flatMap((res) =>
-          ctx.exposeResponse
-            ? Effect.map(res.arrayBuffer, (body) => buffered(request, res, body))
-            : Effect.as(res.text, res)
-        ),
         Effect.mapError((e) =>
           new SecretError.TransportError({
             vault: options.vaultUrl,
