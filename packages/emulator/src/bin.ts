@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * CLI: `pnpm emulator [--port N] [--http] [--token T] [--data FILE]`.
  * Prints the vault URL (and the certificate PEM path for HTTPS) once ready; stops on SIGINT/SIGTERM.
