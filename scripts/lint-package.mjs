@@ -1,6 +1,6 @@
 // `pnpm run lint:package`: lint the packed tarballs (run `pnpm run pack` first) as a publisher would:
-// publint --strict and @arethetypeswrong/cli under the node16 profile (node16 ESM + CJS and bundler;
-// node10 is out of scope: exports-less resolution of subpaths is not supported by Node >= 20 users anyway).
+// publint --strict and @arethetypeswrong/cli with its strict (default) profile: node16 from ESM and from CJS,
+// bundler, and node10 (TypeScript's `moduleResolution: node`, served by typesVersions).
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -17,6 +17,6 @@ for (const tarball of tarballs) {
   const file = path.join(".tarballs", tarball)
   console.log(`\n# publint --strict ${file}`)
   execFileSync(bin("publint"), ["run", file, "--strict"], { cwd: root, stdio: "inherit" })
-  console.log(`\n# attw ${file} --profile node16`)
-  execFileSync(bin("attw"), [file, "--profile", "node16", "--format", "table-flipped", "--no-color"], { cwd: root, stdio: "inherit" })
+  console.log(`\n# attw ${file}`)
+  execFileSync(bin("attw"), [file, "--format", "table-flipped", "--no-color"], { cwd: root, stdio: "inherit" })
 }
