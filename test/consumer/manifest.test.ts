@@ -1,0 +1,52 @@
+/**
+ * The package manifests publish what the code has: every public (PascalCase) module of src/ is an export,
+ * both in the workspace (src/*.ts, for tests and tsx) and in publishConfig (dist, what `pnpm pack` ships),
+ * internals are blocked, and the shipped file set is dist + src + README + LICENSE. A module added to src/
+ * without an export (or an export left behind by a removed module) fails here, before anyone packs.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
+
+interface Conditions {
+  readonly types: string
+  readonly default: string
+}
+
+for (const name of ["secrets", "emulator"]) {
+  const dir = path.join(root, "packages", name)
+  const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"))
+  const modules = fs.readdirSync(path.join(dir, "src")).filter((f) => /^[A-Z]\w*\.ts$/.test(f)).map((f) => f.slice(0, -3))
+    .sort()
+
+  describe(`@effect-keyvault/${name} package.json`, () => {
+    it("exports every public module, in the workspace and when published, and blocks internals", () => {
+      const expected = [".", "./package.json", ...modules.map((m) => `./${m}`), "./internal/*"].sort()
+      assert.deepStrictEqual(Object.keys(pkg.exports).sort(), expected)
+      assert.deepStrictEqual(Object.keys(pkg.publishConfig.exports).sort(), expected)
+      assert.strictEqual(pkg.exports["./internal/*"], null)
+      assert.strictEqual(pkg.publishConfig.exports["./internal/*"], null)
+      for (const m of modules) {
+        assert.strictEqual(pkg.exports[`./${m}`], `./src/${m}.ts`)
+        const published = pkg.publishConfig.exports[`./${m}`] as { import: Conditions; require: Conditions }
+        assert.deepStrictEqual(published, {
+          import: { types: `./dist/esm/${m}.d.ts`, default: `./dist/esm/${m}.js` },
+          require: { types: `./dist/cjs/${m}.d.ts`, default: `./dist/cjs/${m}.js` }
+        })
+        assert.deepStrictEqual(pkg.publishConfig.typesVersions["*"][m], [`./dist/cjs/${m}.d.ts`])
+      }
+    })
+
+    it("ships dist, src (for source maps), README and LICENSE; builds on prepack; states Node and repository", () => {
+      assert.deepStrictEqual(pkg.files, ["dist", "src", "README.md", "LICENSE"])
+      assert.isTrue(fs.existsSync(path.join(dir, "LICENSE")))
+      assert.match(pkg.scripts.prepack, /build-package\.mjs/)
+      assert.strictEqual(pkg.engines.node, ">=20")
+      assert.strictEqual(pkg.repository.directory, `packages/${name}`)
+      assert.strictEqual(pkg.license, "MIT")
+    })
+  })
+}
