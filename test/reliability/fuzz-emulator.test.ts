@@ -383,7 +383,12 @@ const rawCaseArb: fc.Arbitrary<RawCase> = fc.tuple(
     "absoluteForm",
     "noHost",
     "badHost",
-    "bareLf"
+    "bareLf",
+    "http10",
+    "pipelined",
+    "getWithBody",
+    "absoluteJunk",
+    "obsText"
   ),
   fc.constantFrom(...API_VERSIONS),
   fc.string({ maxLength: 20 })
@@ -421,6 +426,30 @@ const rawCaseArb: fc.Arbitrary<RawCase> = fc.tuple(
       return { kind, parserLevel: true, bytes: line("GET") + auth + end }
     case "badHost":
       return { kind, parserLevel: false, bytes: line("GET") + `Host: ${junk.replace(/[\r\n\0]/g, "") || "a b"} x\r\n` + auth + end }
+    case "http10":
+      // HTTP/1.0 may omit Host: the app must still answer with ids it can build.
+      return { kind, parserLevel: false, bytes: `GET /secrets?api-version=${v} HTTP/1.0\r\n` + auth + "\r\n" }
+    case "pipelined":
+      return {
+        kind,
+        parserLevel: false,
+        bytes: line("PUT", `/secrets/fuzz-p?api-version=${v}`) + "Host: localhost\r\n" + auth +
+          `Content-Length: ${Buffer.byteLength(JSON.stringify({ value: junk }))}\r\n\r\n${JSON.stringify({ value: junk })}` +
+          line("GET", `/secrets/fuzz-p?api-version=${v}`) + "Host: localhost\r\n" + auth + end
+      }
+    case "getWithBody":
+      // A body the app never reads, then a second request on the same connection.
+      return {
+        kind,
+        parserLevel: false,
+        bytes: line("GET", `/secrets/fuzz-a?api-version=${v}`) + "Host: localhost\r\n" + auth + `Content-Length: 5\r\n\r\nhello` +
+          line("DELETE", `/secrets/fuzz-gone?api-version=${v}`) + "Host: localhost\r\n" + auth + "Content-Length: 3\r\n" + end + "abc"
+      }
+    case "absoluteJunk":
+      return { kind, parserLevel: false, bytes: line("GET", `http://${encodeURIComponent(junk) || "%%"}:99999/secrets?api-version=${v}`) + "Host: localhost\r\n" + auth + end }
+    case "obsText":
+      // Latin-1 bytes in a header the server echoes (x-ms-client-request-id).
+      return { kind, parserLevel: false, bytes: line("GET") + "Host: localhost\r\n" + auth + "x-ms-client-request-id: caf\xe9-\xff\r\n" + end }
   }
 }).map(({ kind, parserLevel, bytes }) => ({ type: "raw" as const, category: `raw:${kind}`, parserLevel, bytes }))
 
@@ -481,6 +510,7 @@ const caseArb = (blobs: ReadonlyArray<string>): fc.Arbitrary<Case> =>
 interface Outcome {
   readonly status: number | undefined
   readonly body: string
+  readonly contentType?: string | undefined
   /** undici or socket error, or a timeout */
   readonly error?: string
 }
@@ -515,14 +545,16 @@ const sendHttp = async (pool: Pool, c: HttpCase): Promise<Outcome> => {
       headersTimeout: TIMEOUT_MS,
       bodyTimeout: TIMEOUT_MS
     })
-    return { status: res.statusCode, body: await res.body.text() }
+    const contentType = res.headers["content-type"]
+    return { status: res.statusCode, body: await res.body.text(), contentType: Array.isArray(contentType) ? contentType.join(",") : contentType }
   } catch (e) {
     const err = e as { code?: string; name?: string; message?: string }
     return { status: undefined, body: "", error: `${err.code ?? err.name}: ${err.message}` }
   }
 }
 
-const sendRaw = (port: number, c: RawCase): Promise<Outcome> =>
+/** Sends raw bytes (Connection: close at the end) and splits what comes back into responses. */
+const sendRaw = (port: number, c: RawCase): Promise<ReadonlyArray<Outcome>> =>
   new Promise((resolve) => {
     const socket = net.connect(port, "127.0.0.1")
     const chunks: Array<Buffer> = []
@@ -532,16 +564,9 @@ const sendRaw = (port: number, c: RawCase): Promise<Outcome> =>
       done = true
       clearTimeout(timer)
       socket.destroy()
-      const text = Buffer.concat(chunks).toString("latin1")
-      const status = /^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1]
-      const head = text.indexOf("\r\n\r\n")
-      let body = head === -1 ? "" : text.slice(head + 4)
-      if (/\r\ntransfer-encoding: *chunked/i.test(text.slice(0, head))) body = dechunk(body)
-      resolve({
-        status: status === undefined ? undefined : Number(status),
-        body: Buffer.from(body, "latin1").toString("utf8"),
-        ...(error !== undefined ? { error } : {})
-      })
+      const responses = splitResponses(Buffer.concat(chunks).toString("latin1"))
+      if (responses.length === 0) resolve([{ status: undefined, body: "", ...(error !== undefined ? { error } : {}) }])
+      else resolve(responses)
     }
     const timer = setTimeout(() => finish("timeout"), TIMEOUT_MS)
     socket.on("connect", () => socket.write(c.bytes, "latin1"))
@@ -550,6 +575,38 @@ const sendRaw = (port: number, c: RawCase): Promise<Outcome> =>
     socket.on("close", () => finish())
     socket.on("error", (e: NodeJS.ErrnoException) => finish(chunks.length > 0 ? undefined : `${e.code}: ${e.message}`))
   })
+
+const splitResponses = (text: string): Array<Outcome> => {
+  const out: Array<Outcome> = []
+  let rest = text
+  while (/^HTTP\/1\.[01] \d{3}/.test(rest)) {
+    const status = Number(rest.slice(9, 12))
+    const head = rest.indexOf("\r\n\r\n")
+    if (head === -1) {
+      out.push({ status, body: "" })
+      break
+    }
+    const headers = rest.slice(0, head)
+    const length = /\r\ncontent-length: *(\d+)/i.exec(headers)?.[1]
+    let body: string
+    if (status === 204 || status === 304) {
+      body = ""
+      rest = rest.slice(head + 4)
+    } else if (length !== undefined) {
+      body = rest.slice(head + 4, head + 4 + Number(length))
+      rest = rest.slice(head + 4 + Number(length))
+    } else if (/\r\ntransfer-encoding: *chunked/i.test(headers)) {
+      body = dechunk(rest.slice(head + 4))
+      rest = ""
+    } else {
+      body = rest.slice(head + 4)
+      rest = ""
+    }
+    const contentType = /\r\ncontent-type: *([^\r]*)/i.exec(headers)?.[1]
+    out.push({ status, body: Buffer.from(body, "latin1").toString("utf8"), contentType })
+  }
+  return out
+}
 
 const dechunk = (s: string) => {
   let out = ""
@@ -568,6 +625,7 @@ const dechunk = (s: string) => {
 const isVaultShaped = (method: string, o: Outcome) => {
   if (o.status === undefined) return false
   if (o.status === 204 || method === "HEAD") return o.body === ""
+  if (!/^application\/json/.test(o.contentType ?? "")) return false
   let json: any
   try {
     json = JSON.parse(o.body)
@@ -591,6 +649,42 @@ const json = async (pool: Pool, method: string, p: string, body?: unknown) => {
   })
   const text = await res.body.text()
   return { status: res.statusCode, json: text === "" ? undefined : JSON.parse(text) }
+}
+
+/**
+ * After the fuzzing: a listing page by page (maxresults 1..25) must give every live secret once, in code-unit
+ * order, each readable; deleted secrets likewise, and no name in both. Returns the problems found.
+ */
+const indexProblems = async (pool: Pool): Promise<Array<string>> => {
+  const problems: Array<string> = []
+  const walk = async (collection: string, max: number) => {
+    const names: Array<string> = []
+    let link: string | null = `/${collection}?api-version=7.6&maxresults=${max}`
+    for (let guard = 0; link !== null && guard < 100_000; guard++) {
+      const page = await json(pool, "GET", link)
+      if (page.status !== 200) {
+        problems.push(`${collection} page ${link}: ${page.status}`)
+        break
+      }
+      names.push(...page.json.value.map((i: { id: string }) => i.id.split("/").pop()!.toLowerCase()))
+      link = page.json.nextLink === null ? null : new URL(page.json.nextLink).pathname + new URL(page.json.nextLink).search
+    }
+    for (let i = 1; i < names.length; i++) if (!(names[i - 1]! < names[i]!)) problems.push(`${collection}: ${names[i - 1]} before ${names[i]}`)
+    return names
+  }
+  const live = await walk("secrets", 1)
+  const deleted = await walk("deletedsecrets", 1)
+  if (JSON.stringify(await walk("secrets", 25)) !== JSON.stringify(live)) problems.push("secrets: page size changes the listing")
+  for (const name of live) {
+    const r = await json(pool, "GET", `/secrets/${name}?api-version=7.6`)
+    if (r.status !== 200 && r.status !== 403) problems.push(`listed ${name} but GET answers ${r.status}`)
+  }
+  for (const name of deleted) {
+    if (live.includes(name)) problems.push(`${name} is both live and deleted`)
+    const r = await json(pool, "GET", `/deletedsecrets/${name}?api-version=7.6`)
+    if (r.status !== 200) problems.push(`listed deleted ${name} but GET answers ${r.status}`)
+  }
+  return problems
 }
 
 /** What the seeded secrets look like over the API (values, versions, attributes, deleted state). */
@@ -690,24 +784,31 @@ describe("fuzz-emulator", () => {
           for (let c = nextCase(); c !== undefined && !server.exited; c = nextCase()) {
             bump(c.category)
             const method = c.type === "http" ? c.method : "RAW"
-            const outcome = c.type === "http" ? await sendHttp(pool, c) : await sendRaw(server.port, c)
+            const outcomes = c.type === "http" ? [await sendHttp(pool, c)] : await sendRaw(server.port, c)
             if (c.type === "raw" && c.parserLevel) {
               parserLevel++
+              const outcome = outcomes[0]!
               if (!isVaultShaped(method, outcome)) {
                 parserLevelNonJson++
                 sample(`parser:${c.category}`, `${outcome.status ?? outcome.error} ${JSON.stringify(outcome.body.slice(0, 100))}`)
               }
               continue
             }
+            const expected = c.category === "raw:pipelined" || c.category === "raw:getWithBody" ? 2 : 1
+            if (outcomes.length < expected) {
+              transportErrors++
+              sample("transport", `${outcomes.length} of ${expected} answers ← ${describeCase(c)}`)
+            }
+            for (const outcome of outcomes) {
             if (outcome.error === "timeout" || /Timeout/i.test(outcome.error ?? "")) {
               hangs++
               sample("hang", describeCase(c))
-              continue
+              break
             }
             if (outcome.status === undefined) {
               transportErrors++
               sample("transport", `${outcome.error} ← ${describeCase(c)}`)
-              continue
+              break
             }
             if (outcome.status >= 500) {
               serverErrors++
@@ -720,6 +821,7 @@ describe("fuzz-emulator", () => {
               nonJson++
               sample("nonJson", `${outcome.status} ${JSON.stringify(outcome.body.slice(0, 200))} ← ${describeCase(c)}`)
             }
+            }
           }
         }
         await Promise.all(Array.from({ length: CONCURRENCY }, worker))
@@ -728,6 +830,7 @@ describe("fuzz-emulator", () => {
         const after = crashed ? "" : await seededView(pool)
         const memoryAfter = crashed ? undefined : await server.memory()
         const seededIntact = !crashed && after === before
+        const listingProblems = crashed ? ["crashed"] : await indexProblems(pool)
         const mib = (n: number | undefined) => n === undefined ? "n/a" : Math.round((n / 1024 / 1024) * 10) / 10
         const seconds = (Date.now() - started) / 1000
 
@@ -747,6 +850,7 @@ describe("fuzz-emulator", () => {
           "hangs (no answer within 15 s)": hangs,
           "transport errors": transportErrors,
           "seeded state intact": seededIntact ? "yes" : "no",
+          "listing inconsistencies afterwards (order, duplicates, unreadable items)": listingProblems.length,
           "parser-level rejections (Node's HTTP parser)": parserLevel,
           "parser-level rejections without a JSON body": parserLevelNonJson,
           "server RSS before (MiB)": mib(memoryBefore.rss),
@@ -766,6 +870,7 @@ describe("fuzz-emulator", () => {
         expect({ serverErrors, nonJson, hangs, transportErrors, samples: serverErrors + nonJson + hangs + transportErrors > 0 ? samples : {} })
           .toEqual({ serverErrors: 0, nonJson: 0, hangs: 0, transportErrors: 0, samples: {} })
         expect(seededIntact).toBe(true)
+        expect(listingProblems).toEqual([])
       } finally {
         await pool.close()
         await server.stop()

@@ -275,32 +275,41 @@ export const makeApp = (config: AppConfig) => {
       const fmt = formatter(origin, apiVersion)
 
       const readJson = (maxBytes: number = MAX_BODY_BYTES) => Effect.gen(function*() {
-        const tooLarge = new VaultEngine.VaultError({
-          status: 413,
-          code: "RequestEntityTooLarge",
-          message: `The request body exceeds the maximum size of ${maxBytes} bytes.`
-        })
-        const length = Number(request.headers["content-length"] ?? "0")
-        if (length > maxBytes) return yield* Effect.fail(tooLarge)
-        // Read by hand (not withMaxBodySize, which aborts the stream and resets the connection): keep at most
-        // maxBytes, drop the rest, and answer 413 once the body has ended.
-        const chunks: Array<Uint8Array> = []
-        let size = 0
-        yield* request.stream.pipe(
-          Stream.runForEachWhile((chunk) =>
-            Effect.sync(() => {
-              size += chunk.length
-              if (size <= maxBytes) chunks.push(chunk)
-              return size <= MAX_DRAIN_BYTES
-            })
-          ),
-          // A web Request without a body has no stream at all: that is an empty body, not a read failure.
-          Effect.catchAll(() =>
-            size === 0 ? Effect.void : Effect.fail(VaultEngine.errors.badParameter("The request body could not be read."))
+        // Built only when needed: an error captures a stack trace, too costly for every request.
+        const tooLarge = () =>
+          new VaultEngine.VaultError({
+            status: 413,
+            code: "RequestEntityTooLarge",
+            message: `The request body exceeds the maximum size of ${maxBytes} bytes.`
+          })
+        const unreadable = () => VaultEngine.errors.badParameter("The request body could not be read.")
+        const declared = request.headers["content-length"]
+        const length = Number(declared ?? "0")
+        if (length > maxBytes) return yield* Effect.fail(tooLarge())
+        let text: string
+        if (request.source instanceof globalThis.Request || (declared !== undefined && request.headers["transfer-encoding"] === undefined)) {
+          // The whole body in one read: an in-process Request's body is already in memory, and over a socket
+          // Node's parser delivers exactly the declared (and already checked) number of bytes.
+          text = yield* Effect.catchAll(request.text, () => Effect.fail(unreadable()))
+          if (Buffer.byteLength(text, "utf8") > maxBytes) return yield* Effect.fail(tooLarge())
+        } else {
+          // Chunked: read by hand (not withMaxBodySize, which aborts the stream and resets the connection):
+          // keep at most maxBytes, drop the rest, and answer 413 once the body has ended.
+          const chunks: Array<Uint8Array> = []
+          let size = 0
+          yield* request.stream.pipe(
+            Stream.runForEachWhile((chunk) =>
+              Effect.sync(() => {
+                size += chunk.length
+                if (size <= maxBytes) chunks.push(chunk)
+                return size <= MAX_DRAIN_BYTES
+              })
+            ),
+            Effect.catchAll(() => size === 0 ? Effect.void : Effect.fail(unreadable()))
           )
-        )
-        if (size > maxBytes) return yield* Effect.fail(tooLarge)
-        const text = Buffer.concat(chunks).toString("utf8")
+          if (size > maxBytes) return yield* Effect.fail(tooLarge())
+          text = Buffer.concat(chunks).toString("utf8")
+        }
         if (text.trim() === "") return yield* fail(400, "BadParameter", "The request body is required.")
         let parsed: unknown
         try {
