@@ -13,6 +13,7 @@ import * as Emulator from "../packages/emulator/src/Emulator.js"
 import { Effect, Exit, Scope } from "effect"
 import { fork } from "node:child_process"
 import * as fs from "node:fs"
+import * as http from "node:http"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -41,6 +42,30 @@ const serve = async () => {
     if (m === "stop") void emulator.close().then(() => process.exit(0))
   })
   process.send!({ url: emulator.url })
+}
+
+/** The child for comparison: a bare node:http server answering every GET with a canned secret bundle. */
+const serveBare = () => {
+  const body = JSON.stringify({
+    value: "value-1",
+    id: "http://127.0.0.1/secrets/secret-000001/0123456789abcdef0123456789abcdef",
+    attributes: { enabled: true, created: 1_700_000_000, updated: 1_700_000_000, recoveryLevel: "Recoverable+Purgeable", recoverableDays: 90 }
+  })
+  const server = http.createServer((req, res) => {
+    req.resume()
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "application/json; charset=utf-8", "x-ms-request-id": crypto.randomUUID() })
+      res.end(body)
+    })
+  })
+  server.listen(0, "127.0.0.1", () => {
+    const { port } = server.address() as { port: number }
+    process.on("message", (m: unknown) => {
+      if (m === "cpu") process.send!({ cpu: cpuMicros(process.cpuUsage()) })
+      if (m === "stop") server.close(() => process.exit(0))
+    })
+    process.send!({ url: `http://127.0.0.1:${port}` })
+  })
 }
 
 interface Figures {
@@ -110,6 +135,37 @@ const runInProcess = async (): Promise<Figures> => {
   return { listAllMs: list / 1000, listPages: pages, listPerPageUs: list / pages, getUs: median(gets), setUs: median(sets) }
 }
 
+/** Server CPU per GET of a bare node:http JSON server (the issue's yardstick), same client and agent. */
+const runBare = async (): Promise<number> => {
+  const child = fork(fileURLToPath(import.meta.url), ["--bare"], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"]
+  })
+  const next = () => new Promise<any>((resolve) => child.once("message", resolve))
+  const { url } = await next()
+  const serverCpu = async () => {
+    child.send("cpu")
+    return (await next()).cpu as number
+  }
+  const dispatcher = new Agent({ connections: 4 })
+  try {
+    const gets: Array<number> = []
+    for (let r = 0; r < 3; r++) {
+      const before = await serverCpu()
+      for (let i = 0; i < OPS; i++) {
+        const res = await request(`${url}/secrets/secret-${i}?api-version=${API}`, { dispatcher, headers: { authorization: `Bearer ${TOKEN}` } })
+        await res.body.text()
+      }
+      gets.push(((await serverCpu()) - before) / OPS)
+    }
+    return median(gets)
+  } finally {
+    await dispatcher.close()
+    child.send("stop")
+    await new Promise((done) => child.once("exit", done))
+  }
+}
+
 const runOverHttp = async (): Promise<Figures> => {
   const child = fork(fileURLToPath(import.meta.url), ["--serve", "--items", String(ITEMS)], {
     execArgv: ["--import", "tsx"],
@@ -177,6 +233,7 @@ const runOverHttp = async (): Promise<Figures> => {
 const main = async () => {
   const inProcess = await runInProcess()
   const overHttp = await runOverHttp()
+  const bareGetUs = await runBare()
   const result = {
     date: new Date().toISOString(),
     machine: `${os.cpus()[0]?.model ?? "unknown"} × ${os.cpus().length}, node ${process.version}`,
@@ -184,7 +241,12 @@ const main = async () => {
     opsPerRound: OPS,
     note: "CPU µs of the emulator (in process: this process; HTTP: the server process); medians of 3 rounds",
     inProcess,
-    overHttp
+    overHttp,
+    bareNodeHttp: {
+      getUs: bareGetUs,
+      note: "server CPU per GET of a bare node:http server answering canned JSON; throughput ratio on GET ≈ bare ÷ ours",
+      emulatorGetThroughputVsBare: Math.round((bareGetUs / overHttp.getUs) * 100) / 100
+    }
   }
   console.log(JSON.stringify(result, null, 2))
   if (OUT !== "") {
@@ -194,4 +256,5 @@ const main = async () => {
 }
 
 if (process.argv.includes("--serve")) void serve()
+else if (process.argv.includes("--bare")) serveBare()
 else void main()
