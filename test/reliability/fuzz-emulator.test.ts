@@ -12,11 +12,12 @@
  * methods, oversized headers, `Expect`, CONNECT, broken request lines) are counted apart: their JSON
  * answers depend on the server's clientError / checkExpectation / connect handlers (Emulator.ts).
  *
- * Sizes: a few thousand requests by default; 100,000 with RELIABILITY_FULL=1. With RELIABILITY_OUT set the
+ * Sizes: 1,500 requests over HTTP plus 1,500 in process by default; 100,000 each with RELIABILITY_FULL=1. With RELIABILITY_OUT set the
  * figures go to `<RELIABILITY_OUT>/fuzz-emulator.json`.
  */
+import { Emulator } from "@effect-keyvault/emulator"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Exit, Scope } from "effect"
 import fc from "fast-check"
 import { type ChildProcess, fork } from "node:child_process"
 import * as fs from "node:fs"
@@ -28,7 +29,7 @@ import { Pool } from "undici"
 
 const FULL = process.env.RELIABILITY_FULL === "1"
 const OUT = process.env.RELIABILITY_OUT
-const TOTAL = FULL ? 100_000 : 3_000
+const TOTAL = FULL ? 100_000 : 1_500
 const CONCURRENCY = 16
 const SEED = 20261201
 const TOKEN = "fuzz-token"
@@ -640,7 +641,27 @@ const isVaultShaped = (method: string, o: Outcome) => {
 // ---------------------------------------------------------------------------------------------------------
 // The suite
 
-const json = async (pool: Pool, method: string, p: string, body?: unknown) => {
+/** The little of undici's `Pool` the checks use, so they run over a socket and in process alike. */
+interface Client {
+  readonly request: (options: {
+    readonly method: string
+    readonly path: string
+    readonly headers: Record<string, string>
+    readonly body?: string
+  }) => Promise<{ readonly statusCode: number; readonly body: { readonly text: () => Promise<string> } }>
+}
+
+const viaPool = (pool: Pool): Client => ({ request: (o) => pool.request(o as any) })
+
+/** An in-process web handler as a Client (ids use the given origin). */
+const viaHandler = (handler: (r: Request) => Promise<Response>, origin: string): Client => ({
+  request: async (o) => {
+    const res = await handler(new Request(origin + o.path, { method: o.method, headers: o.headers, ...(o.body !== undefined ? { body: o.body } : {}) }))
+    return { statusCode: res.status, body: { text: () => res.text() } }
+  }
+})
+
+const json = async (pool: Client, method: string, p: string, body?: unknown) => {
   const res = await pool.request({
     method: method as any,
     path: p,
@@ -655,7 +676,7 @@ const json = async (pool: Pool, method: string, p: string, body?: unknown) => {
  * After the fuzzing: a listing page by page (maxresults 1..25) must give every live secret once, in code-unit
  * order, each readable; deleted secrets likewise, and no name in both. Returns the problems found.
  */
-const indexProblems = async (pool: Pool): Promise<Array<string>> => {
+const indexProblems = async (pool: Client): Promise<Array<string>> => {
   const problems: Array<string> = []
   const walk = async (collection: string, max: number) => {
     const names: Array<string> = []
@@ -688,7 +709,7 @@ const indexProblems = async (pool: Pool): Promise<Array<string>> => {
 }
 
 /** What the seeded secrets look like over the API (values, versions, attributes, deleted state). */
-const seededView = async (pool: Pool) => {
+const seededView = async (pool: Client) => {
   const out: Record<string, unknown> = {}
   const q = "api-version=2025-07-01"
   for (const name of SEED_NAMES) {
@@ -701,7 +722,7 @@ const seededView = async (pool: Pool) => {
   return JSON.stringify(out)
 }
 
-const seedVault = async (pool: Pool) => {
+const seedVault = async (pool: Client) => {
   const q = "api-version=7.6"
   for (const [i, name] of SEED_NAMES.entries()) {
     for (let v = 0; v <= i % 3; v++) {
@@ -727,12 +748,21 @@ const seedVault = async (pool: Pool) => {
   return [backup.json.value as string, smallBackup.json.value as string]
 }
 
+// Both tests add to one figures file (vitest runs a file's tests in order).
+const allFigures: Record<string, number | string> = {}
+const allNotes: Array<string> = []
 const writeFigures = (figures: Record<string, number | string>, notes: Array<string>) => {
+  Object.assign(allFigures, figures)
+  allNotes.push(...notes)
   if (OUT === undefined || OUT === "") return
   fs.mkdirSync(OUT, { recursive: true })
   fs.writeFileSync(
     path.join(OUT, "fuzz-emulator.json"),
-    JSON.stringify({ suite: "fuzz-emulator", title: "Emulator fuzzing", size: FULL ? "full" : "small", figures, notes }, null, 2) + "\n"
+    JSON.stringify(
+      { suite: "fuzz-emulator", title: "Emulator fuzzing", size: FULL ? "full" : "small", figures: allFigures, notes: allNotes },
+      null,
+      2
+    ) + "\n"
   )
 }
 
@@ -744,9 +774,9 @@ describe("fuzz-emulator", () => {
       const pool = new Pool(server.url, { connections: CONCURRENCY, pipelining: 1, keepAliveTimeout: 10_000 })
       try {
         // Seeds: seed-cert by the server's engine (REST cannot create a certificate-backed secret), the rest over HTTP.
-        const blobs = await seedVault(pool)
-        const before = await seededView(pool)
-        const cert = await json(pool, "GET", `/secrets/seed-cert?api-version=2025-07-01`)
+        const blobs = await seedVault(viaPool(pool))
+        const before = await seededView(viaPool(pool))
+        const cert = await json(viaPool(pool), "GET", `/secrets/seed-cert?api-version=2025-07-01`)
         expect(cert.json.previousVersion).toMatch(/^[0-9a-f]{32}$/)
         const memoryBefore = await server.memory()
 
@@ -827,10 +857,10 @@ describe("fuzz-emulator", () => {
         await Promise.all(Array.from({ length: CONCURRENCY }, worker))
 
         const crashed = server.exited ? 1 : 0
-        const after = crashed ? "" : await seededView(pool)
+        const after = crashed ? "" : await seededView(viaPool(pool))
         const memoryAfter = crashed ? undefined : await server.memory()
         const seededIntact = !crashed && after === before
-        const listingProblems = crashed ? ["crashed"] : await indexProblems(pool)
+        const listingProblems = crashed ? ["crashed"] : await indexProblems(viaPool(pool))
         const mib = (n: number | undefined) => n === undefined ? "n/a" : Math.round((n / 1024 / 1024) * 10) / 10
         const seconds = (Date.now() - started) / 1000
 
@@ -876,4 +906,89 @@ describe("fuzz-emulator", () => {
         await server.stop()
       }
     }), FULL ? 1_800_000 : 120_000)
+  it.live(`the same generated HTTP requests through the in-process handler (web Request → Response)`, () =>
+    Effect.promise(async () => {
+      const started = Date.now()
+      const scope = Effect.runSync(Scope.make())
+      try {
+        const { engine, handler } = await Effect.runPromise(Scope.extend(Emulator.makeHandler({ token: TOKEN }), scope))
+        const origin = "https://fuzz.vault.azure.net"
+        const client = viaHandler(handler, origin)
+        await Effect.runPromise(engine.seed([
+          { name: "seed-cert", value: "pfx-1", contentType: "application/x-pkcs12", managed: true, kid: "k1" },
+          { name: "seed-cert", value: "pfx-2", contentType: "application/x-pkcs12", managed: true, kid: "k2" }
+        ]))
+        const blobs = await seedVault(client)
+        const before = await seededView(client)
+        let sent = 0
+        let rejected = 0
+        let notConstructible = 0
+        let serverErrors = 0
+        let nonJson = 0
+        const samples: Record<string, Array<string>> = {}
+        const sample = (k: string, v: string) => {
+          const list = (samples[k] ??= [])
+          if (list.length < 5) list.push(v.slice(0, 400))
+        }
+        for (let batch = 0; sent < TOTAL; batch++) {
+          const cases = fc.sample(httpCaseArb(blobs).map((c) => c as Case), { numRuns: Math.min(500, TOTAL - sent), seed: SEED + 7919 + batch })
+          for (const c of cases) {
+            sent++
+            if (c.type !== "http") continue
+            let request: Request
+            try {
+              const body = c.body.kind === "none"
+                ? undefined
+                : c.body.kind === "text"
+                ? c.body.text
+                : new Blob([c.body.text]).stream()
+              request = new Request(origin + c.path, {
+                method: c.method,
+                headers: c.headers,
+                ...(body !== undefined ? { body, duplex: "half" } : {})
+              } as RequestInit)
+            } catch {
+              // e.g. TRACE, or a header value fetch refuses: no Request to hand over
+              notConstructible++
+              continue
+            }
+            let outcome: Outcome
+            try {
+              const res = await handler(request)
+              outcome = { status: res.status, body: await res.text(), contentType: res.headers.get("content-type") ?? undefined }
+            } catch (e) {
+              rejected++
+              sample("rejected", `${String(e)} ← ${c.method} ${c.path.slice(0, 200)}`)
+              continue
+            }
+            if (outcome.status! >= 500) {
+              serverErrors++
+              sample("5xx", `${outcome.status} ${outcome.body.slice(0, 200)} ← ${c.method} ${c.path.slice(0, 200)}`)
+            }
+            if (!isVaultShaped(c.method, outcome)) {
+              nonJson++
+              sample("nonJson", `${outcome.status} ${JSON.stringify(outcome.body.slice(0, 200))} ← ${c.method} ${c.path.slice(0, 200)}`)
+            }
+          }
+        }
+        const seededIntact = (await seededView(client)) === before
+        const listingProblems = await indexProblems(client)
+        writeFigures({
+          "in-process: requests": sent,
+          "in-process: not constructible as a web Request (skipped)": notConstructible,
+          "in-process: handler rejections (crashes)": rejected,
+          "in-process: 5xx answers": serverErrors,
+          "in-process: non-JSON or non-Key Vault-shaped answers": nonJson,
+          "in-process: seeded state intact": seededIntact ? "yes" : "no",
+          "in-process: listing inconsistencies afterwards": listingProblems.length,
+          "in-process: duration (s)": Math.round((Date.now() - started) / 100) / 10
+        }, Object.entries(samples).map(([k, v]) => `in-process ${k} samples: ${v.join(" | ")}`))
+        expect({ rejected, serverErrors, nonJson, samples: rejected + serverErrors + nonJson > 0 ? samples : {} })
+          .toEqual({ rejected: 0, serverErrors: 0, nonJson: 0, samples: {} })
+        expect(seededIntact).toBe(true)
+        expect(listingProblems).toEqual([])
+      } finally {
+        await Effect.runPromise(Scope.close(scope, Exit.void))
+      }
+    }), FULL ? 900_000 : 60_000)
 })
