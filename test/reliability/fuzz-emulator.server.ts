@@ -1,7 +1,7 @@
 /**
  * The emulator under fuzzing, in its own process (started by fuzz-emulator.test.ts with `--expose-gc`), so a
  * crash is seen as an exit and its memory is measured apart from the fuzzer's. Talks to the parent over IPC:
- * it sends `{ url }` once listening; it answers "memory" with `process.memoryUsage()` after a full GC and
+ * it sends `{ url, tlsUrl, ca }` once listening (a plain-HTTP and an HTTPS emulator); it answers "memory" with `process.memoryUsage()` after a full GC and
  * "stop" by closing the server and exiting.
  */
 import { Emulator } from "@effect-keyvault/emulator"
@@ -21,9 +21,11 @@ const main = async () => {
       ;(globalThis as { gc?: () => void }).gc?.()
       process.send!({ memory: process.memoryUsage() })
     }
-    if (m === "stop") void emulator.close().then(() => process.exit(0))
+    if (m === "stop") void Promise.all([emulator.close(), secure.close()]).then(() => process.exit(0))
   })
-  process.send!({ url: emulator.url })
+  // A TLS emulator next to it, for garbage and plaintext sent to an HTTPS port.
+  const secure = await Emulator.startServer({ token: TOKEN })
+  process.send!({ url: emulator.url, tlsUrl: secure.url, ca: secure.certificatePem })
 }
 
 void main()

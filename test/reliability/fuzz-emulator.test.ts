@@ -21,6 +21,7 @@ import { Effect, Exit, Scope } from "effect"
 import fc from "fast-check"
 import { type ChildProcess, fork } from "node:child_process"
 import * as fs from "node:fs"
+import * as https from "node:https"
 import * as net from "node:net"
 import * as path from "node:path"
 import { Readable } from "node:stream"
@@ -42,6 +43,8 @@ const repoRoot = path.resolve(here, "../..")
 interface Server {
   readonly url: string
   readonly port: number
+  readonly tlsUrl: string
+  readonly ca: string
   readonly child: ChildProcess
   exited: boolean
   exitCode: number | null
@@ -68,6 +71,8 @@ const startServer = (): Promise<Server> =>
       const server: Server = {
         url: m.url,
         port: Number(new URL(m.url).port),
+        tlsUrl: m.tlsUrl,
+        ca: m.ca,
         child,
         exited: false,
         exitCode: null,
@@ -748,6 +753,44 @@ const seedVault = async (pool: Client) => {
   return [backup.json.value as string, smallBackup.json.value as string]
 }
 
+/**
+ * Garbage at the HTTPS port: random bytes, plaintext HTTP, and TLS hellos cut short. The server must stay up
+ * and still answer a proper HTTPS request afterwards.
+ */
+const tlsGarbage = async (server: Server, count: number): Promise<{ sent: number; aliveAfter: boolean }> => {
+  const port = Number(new URL(server.tlsUrl).port)
+  const payloads = fc.sample(
+    fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 2048 }).map((a) => Buffer.from(a)),
+      fc.constantFrom("GET /secrets?api-version=7.6 HTTP/1.1\r\nHost: x\r\n\r\n", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").map((t) => Buffer.from(t)),
+      // a TLS record header announcing a ClientHello, then junk or nothing
+      fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]), Buffer.from(a)]))
+    ),
+    { numRuns: count, seed: SEED + 31 }
+  )
+  const one = (payload: Buffer) =>
+    new Promise<void>((done) => {
+      const socket = net.connect(port, "127.0.0.1", () => socket.end(payload))
+      const timer = setTimeout(() => socket.destroy(), 5_000)
+      socket.on("data", () => {})
+      socket.on("close", () => {
+        clearTimeout(timer)
+        done()
+      })
+      socket.on("error", () => {})
+    })
+  for (let i = 0; i < payloads.length; i += 16) await Promise.all(payloads.slice(i, i + 16).map(one))
+  const aliveAfter = await new Promise<boolean>((done) => {
+    const req = https.request(`${server.tlsUrl}/secrets?api-version=7.6`, { ca: server.ca, headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
+      res.resume()
+      res.on("end", () => done(res.statusCode === 200))
+    })
+    req.on("error", () => done(false))
+    req.end()
+  })
+  return { sent: payloads.length, aliveAfter }
+}
+
 // Both tests add to one figures file (vitest runs a file's tests in order).
 const allFigures: Record<string, number | string> = {}
 const allNotes: Array<string> = []
@@ -855,6 +898,7 @@ describe("fuzz-emulator", () => {
           }
         }
         await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+        const tls = server.exited ? { sent: 0, aliveAfter: false } : await tlsGarbage(server, FULL ? 2_000 : 100)
 
         const crashed = server.exited ? 1 : 0
         const after = crashed ? "" : await seededView(viaPool(pool))
@@ -881,6 +925,8 @@ describe("fuzz-emulator", () => {
           "transport errors": transportErrors,
           "seeded state intact": seededIntact ? "yes" : "no",
           "listing inconsistencies afterwards (order, duplicates, unreadable items)": listingProblems.length,
+          "garbage connections to the HTTPS port (random bytes, plaintext, cut TLS hellos)": tls.sent,
+          "HTTPS port answers a proper request afterwards": tls.aliveAfter ? "yes" : "no",
           "parser-level rejections (Node's HTTP parser)": parserLevel,
           "parser-level rejections without a JSON body": parserLevelNonJson,
           "server RSS before (MiB)": mib(memoryBefore.rss),
@@ -901,6 +947,7 @@ describe("fuzz-emulator", () => {
           .toEqual({ serverErrors: 0, nonJson: 0, hangs: 0, transportErrors: 0, samples: {} })
         expect(seededIntact).toBe(true)
         expect(listingProblems).toEqual([])
+        expect(tls.aliveAfter).toBe(true)
       } finally {
         await pool.close()
         await server.stop()
