@@ -3,6 +3,9 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { Credential, SecretClient } from "@effect-keyvault/secrets"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Exit, Layer, Redacted, Scope, Stream, TestClock } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { Emulator, TestVault, VaultEngine } from "@effect-keyvault/emulator"
 import { collect } from "./suite.js"
 import { q, type Send, viaHandler } from "./utils.js"
@@ -275,5 +278,23 @@ describe("issue 11: listing pages come from a sorted index", () => {
       yield* TestClock.adjust("1 day")
       expect(yield* engine.listDeletedSecrets).toEqual([])
       expect((yield* engine.listSecretsPage("x", 10)).map((s) => s.value)).toEqual(["new"])
+    }))
+  it.live("a change rolled back by a failed save is rolled back in the listing indexes too", () =>
+    Effect.promise(async () => {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "emu-index-")), "vault.json")
+      await withHandler({ dataFile: file }, async (send) => {
+        expect((await send("PUT", `/secrets/kept?${q()}`, { body: { value: "1" } })).status).toBe(200)
+        const blocker = `${file}.${process.pid}.tmp`
+        fs.mkdirSync(blocker) // the next saves cannot open their temp file
+        expect((await send("PUT", `/secrets/lost?${q()}`, { body: { value: "2" } })).status).toBe(500)
+        expect((await send("DELETE", `/secrets/kept?${q()}`)).status).toBe(500)
+        const live = (await collect(send, `/secrets?${q()}`)).map((i: { id: string }) => lastSegment(i.id))
+        expect(live).toEqual(["kept"])
+        expect(await collect(send, `/deletedsecrets?${q()}`)).toEqual([])
+        fs.rmdirSync(blocker)
+        expect((await send("DELETE", `/secrets/kept?${q()}`)).status).toBe(200)
+        expect(await collect(send, `/secrets?${q()}`)).toEqual([])
+        expect((await collect(send, `/deletedsecrets?${q()}`)).map((i: { id: string }) => lastSegment(i.id))).toEqual(["kept"])
+      })
     }))
 })
