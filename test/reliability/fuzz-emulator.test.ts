@@ -822,6 +822,15 @@ describe("fuzz-emulator", () => {
         const cert = await json(viaPool(pool), "GET", `/secrets/seed-cert?api-version=2025-07-01`)
         expect(cert.json.previousVersion).toMatch(/^[0-9a-f]{32}$/)
         const memoryBefore = await server.memory()
+        // Once the server answers parser-level rejections itself (clientError / checkExpectation / connect
+        // handlers in Emulator.ts), every one of them must be JSON too; until then they are only counted.
+        const probe = await sendRaw(server.port, {
+          type: "raw",
+          category: "probe",
+          parserLevel: true,
+          bytes: "get /secrets?api-version=7.6 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        })
+        const parserHandlersInstalled = isVaultShaped("GET", probe[0]!)
 
         const counts = new Map<string, number>()
         const bump = (k: string) => counts.set(k, (counts.get(k) ?? 0) + 1)
@@ -929,6 +938,7 @@ describe("fuzz-emulator", () => {
           "HTTPS port answers a proper request afterwards": tls.aliveAfter ? "yes" : "no",
           "parser-level rejections (Node's HTTP parser)": parserLevel,
           "parser-level rejections without a JSON body": parserLevelNonJson,
+          "parser-level JSON answers enforced (server handles parser errors)": parserHandlersInstalled ? "yes" : "no",
           "server RSS before (MiB)": mib(memoryBefore.rss),
           "server RSS after (MiB)": mib(memoryAfter?.rss),
           "server heap used before (MiB, after GC)": mib(memoryBefore.heapUsed),
@@ -948,6 +958,7 @@ describe("fuzz-emulator", () => {
         expect(seededIntact).toBe(true)
         expect(listingProblems).toEqual([])
         expect(tls.aliveAfter).toBe(true)
+        if (parserHandlersInstalled) expect({ parserLevelNonJson, samples }).toMatchObject({ parserLevelNonJson: 0 })
       } finally {
         await pool.close()
         await server.stop()
