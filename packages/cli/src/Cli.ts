@@ -1,0 +1,120 @@
+/**
+ * The `effect-keyvault` command line: the root command, and `run` that parses argv, runs a command and turns
+ * every failure into one line on stderr plus an exit code (see {@link ExitCode}).
+ *
+ * @example
+ * ```ts
+ * import { Cli } from "@effect-keyvault/cli"
+ * import { NodeContext } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ *
+ * // What bin.ts does: run, then exit with the code
+ * const main = Cli.run(["node", "effect-keyvault", "--version"]).pipe(Effect.provide(NodeContext.layer))
+ * Effect.runPromise(main).then((code) => assert.strictEqual(code, 0))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as CliApp from "@effect/cli/CliApp"
+import * as Command from "@effect/cli/Command"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as ExitCode from "./ExitCode.js"
+import * as Commands from "./internal/commands.js"
+import { version } from "./internal/version.js"
+
+/**
+ * The root command with every subcommand (`get`, `show`, `set`, `list`, `versions`, `update`, `delete`,
+ * `recover`, `purge`, `backup`, `restore`, `export`, `import`, `run`).
+ *
+ * @since 0.1.0
+ * @category Commands
+ *
+ * @example
+ * ```ts
+ * import { Cli } from "@effect-keyvault/cli"
+ * import { Command } from "@effect/cli"
+ * import { HashMap } from "effect"
+ *
+ * const names = HashMap.keys(Command.getSubcommands(Cli.command))
+ * assert.ok(Array.from(names).includes("export"))
+ * ```
+ */
+export const command = Command.make("effect-keyvault").pipe(
+  Command.withDescription(
+    "Read and write Azure Key Vault secrets (or a local emulator). Vault: --vault-url or AZURE_KEYVAULT_URL with DefaultAzureCredential; http:// only for loopback hosts; --emulator for an embedded emulator. Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 forbidden/unauthorized, 5 throttled, 6 conflict."
+  ),
+  Command.withSubcommands(Commands.all)
+)
+
+const cli = Command.run(command, { name: "effect-keyvault", version })
+
+const label: Record<string, string> = {
+  NotFound: "not found",
+  Forbidden: "forbidden",
+  Unauthorized: "unauthorized",
+  Throttled: "throttled",
+  Exists: "conflict",
+  InvalidArgument: "invalid argument",
+  CredentialError: "no credential",
+  TokenError: "no credential",
+  ChallengeError: "authentication challenge refused",
+  TransportError: "cannot reach the vault",
+  HttpError: "unexpected HTTP response",
+  MalformedResponse: "unexpected response",
+  PollingTimeout: "timed out"
+}
+
+// One line per failure. Service messages never carry a value; request ids are kept for support tickets.
+const describe = (error: { readonly _tag: string; readonly message?: string }): string => {
+  const tag = error._tag
+  const message = (error.message ?? "").replace(/\s+/g, " ").trim()
+  const prefix = label[tag]
+  const requestId = "requestId" in error && typeof error.requestId === "string" ? ` (request id ${error.requestId})` : ""
+  const disabled = tag === "Forbidden" && "disabled" in error && error.disabled === true ? " (the secret is disabled)" : ""
+  return `${prefix === undefined ? message : `${prefix}: ${message}`}${disabled}${requestId}`
+}
+
+/**
+ * Run the command line for `argv` (as in `process.argv`: runtime, script, then arguments). Prints results on
+ * stdout, errors as one line on stderr, and succeeds with the exit code; never fails.
+ *
+ * @since 0.1.0
+ * @category Running
+ *
+ * @example
+ * ```ts
+ * import { Cli } from "@effect-keyvault/cli"
+ * import { NodeContext } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ *
+ * // No vault configured: a usage error, exit code 2
+ * const code = Cli.run(["node", "effect-keyvault", "list", "--vault-url", "http://example.com"]).pipe(
+ *   Effect.provide(NodeContext.layer)
+ * )
+ * Effect.runPromise(code).then((c) => assert.strictEqual(c, 2))
+ * ```
+ */
+export const run = (argv: ReadonlyArray<string>): Effect.Effect<number, never, CliApp.CliApp.Environment> =>
+  cli(argv).pipe(
+    Effect.as(ExitCode.Ok),
+    Effect.catchAll((error): Effect.Effect<number> => {
+      if (error instanceof Commands.ExitWith) return Effect.succeed(error.code)
+      // @effect/cli has already printed the help text or parse error.
+      if (ValidationError.isValidationError(error)) {
+        return Effect.succeed(ValidationError.isHelpRequested(error) ? ExitCode.Ok : ExitCode.Usage)
+      }
+      return Console.error(`effect-keyvault: ${describe(error as { _tag: string })}`).pipe(
+        Effect.as(ExitCode.fromError(error as { _tag: string }))
+      )
+    }),
+    Effect.catchAllCause((cause) =>
+      Cause.isInterruptedOnly(cause)
+        ? Effect.succeed(ExitCode.Interrupted)
+        : Console.error(`effect-keyvault: unexpected failure: ${Cause.pretty(cause).split("\n")[0]}`).pipe(
+          Effect.as(ExitCode.Failure)
+        )
+    )
+  )
