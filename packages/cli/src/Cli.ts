@@ -16,7 +16,9 @@
  * @since 0.1.0
  */
 import type * as CliApp from "@effect/cli/CliApp"
+import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
@@ -44,12 +46,24 @@ import { version } from "./internal/version.js"
  */
 export const command = Command.make("effect-keyvault").pipe(
   Command.withDescription(
-    "Read and write Azure Key Vault secrets (or a local emulator). Vault: --vault-url or AZURE_KEYVAULT_URL with DefaultAzureCredential; http:// only for loopback hosts; --emulator for an embedded emulator. Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 forbidden/unauthorized, 5 throttled, 6 conflict."
+    HelpDoc.blocks([
+      HelpDoc.p("Azure Key Vault secrets from the terminal and from scripts, on @effect-keyvault/secrets."),
+      HelpDoc.p(
+        "Vault: --vault-url or AZURE_KEYVAULT_URL, signed in with DefaultAzureCredential (or --token / EFFECT_KEYVAULT_TOKEN). http:// is accepted for loopback hosts only, with a fixed token unless --token is given. --emulator uses an embedded emulator that keeps its state in a file."
+      ),
+      HelpDoc.p(
+        "Values are read from stdin or files and are printed only by get; export writes them to 0600 files; run passes them to a program as environment variables."
+      ),
+      HelpDoc.p("Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 forbidden or unauthorized, 5 throttled, 6 conflict.")
+    ])
   ),
   Command.withSubcommands(Commands.all)
 )
 
-const cli = Command.run(command, { name: "effect-keyvault", version })
+const cli = (argv: ReadonlyArray<string>) =>
+  Command.run(command, { name: "effect-keyvault", version })(argv).pipe(
+    Effect.provide(CliConfig.layer({ showBuiltIns: true }))
+  )
 
 const label: Record<string, string> = {
   NotFound: "not found",
@@ -70,12 +84,26 @@ const label: Record<string, string> = {
 // One line per failure. Service messages never carry a value; request ids are kept for support tickets.
 const describe = (error: { readonly _tag: string; readonly message?: string }): string => {
   const tag = error._tag
-  const message = (error.message ?? "").replace(/\s+/g, " ").trim()
+  // The first sentence: the service appends help links and advice after it.
+  const message = (error.message ?? "").replace(/\s+/g, " ").trim().split(/(?<=\.) (?=[A-Z])/)[0]
   const prefix = label[tag]
   const requestId = "requestId" in error && typeof error.requestId === "string" ? ` (request id ${error.requestId})` : ""
   const disabled = tag === "Forbidden" && "disabled" in error && error.disabled === true ? " (the secret is disabled)" : ""
   return `${prefix === undefined ? message : `${prefix}: ${message}`}${disabled}${requestId}`
 }
+
+const ansi = /\x1b\[[0-9;]*m/g
+const colors = (stream: NodeJS.WriteStream) => stream.isTTY === true && process.env.NO_COLOR === undefined
+
+// @effect/cli always renders help and parse errors with ANSI styles; keep them for terminals only.
+const plainWhereNeeded = <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.flatMap(Effect.console, (console) => {
+  const write = (stream: NodeJS.WriteStream) => (...args: ReadonlyArray<unknown>) =>
+    Effect.sync(() => {
+      const text = args.map(String).join(" ")
+      stream.write(`${colors(stream) ? text : text.replace(ansi, "")}\n`)
+    })
+  return Effect.withConsole(self, { ...console, log: write(process.stdout), error: write(process.stderr) })
+})
 
 /**
  * Run the command line for `argv` (as in `process.argv`: runtime, script, then arguments). Prints results on
@@ -116,5 +144,6 @@ export const run = (argv: ReadonlyArray<string>): Effect.Effect<number, never, C
         : Console.error(`effect-keyvault: unexpected failure: ${Cause.pretty(cause).split("\n")[0]}`).pipe(
           Effect.as(ExitCode.Failure)
         )
-    )
+    ),
+    plainWhereNeeded
   )

@@ -8,6 +8,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Prompt from "@effect/cli/Prompt"
 import type * as KeyVaultSecret from "@effect-keyvault/secrets/KeyVaultSecret"
+import * as KeyVaultSecretIdentifier from "@effect-keyvault/secrets/KeyVaultSecretIdentifier"
 import * as SecretClient from "@effect-keyvault/secrets/SecretClient"
 import * as SecretError from "@effect-keyvault/secrets/SecretError"
 import * as Duration from "effect/Duration"
@@ -37,36 +38,64 @@ const progressFlag = Options.boolean("progress").pipe(
   Options.withDescription("Show progress on stderr even when it is not a terminal.")
 )
 
-const version = Options.text("version").pipe(
-  Options.withDescription("A specific version (default: the latest)."),
+// Not --version: @effect/cli reads --version anywhere on the line as "print the CLI version".
+const version = Options.text("secret-version").pipe(
+  Options.withPseudoName("VERSION"),
+  Options.withDescription("A specific version (default: the latest); NAME/VERSION or a full secret id work too."),
   Options.optional
 )
 
+// `get` and `show` take NAME, NAME/VERSION or a full secret id (https://<vault>/secrets/NAME[/VERSION]).
+const target = (
+  c: SecretClient.Service,
+  arg: string,
+  versionOption: Option.Option<string>
+): Effect.Effect<{ readonly name: string; readonly version: string | undefined }, UsageError> =>
+  Effect.gen(function*() {
+    let n = arg
+    let v: string | undefined
+    if (/^https?:\/\//i.test(arg)) {
+      const id = KeyVaultSecretIdentifier.parse(arg)
+      if (Either.isLeft(id)) return yield* new UsageError({ message: `invalid secret id: ${id.left.message}` })
+      if (id.right.vaultUrl.toLowerCase() !== c.vaultUrl.toLowerCase()) {
+        return yield* new UsageError({ message: `${arg} is in ${id.right.vaultUrl}, not in ${c.vaultUrl}; pass --vault-url` })
+      }
+      n = id.right.name
+      v = id.right.version
+    } else if (arg.includes("/")) {
+      ;[n, v] = arg.split("/", 2)
+    }
+    return { name: yield* checkName(n), version: Option.getOrElse(versionOption, () => v) || undefined }
+  })
+
 const contentType = Options.text("content-type").pipe(
+  Options.withPseudoName("TYPE"),
   Options.withDescription("Content type to store with the secret, e.g. text/plain."),
   Options.optional
 )
 
-const tags = Options.keyValueMap("tags").pipe(
+const tags = Options.keyValueMap(Options.text("tags").pipe(Options.withPseudoName("KEY=VALUE"))).pipe(
   Options.withDescription("Tags as key=value (repeat --tags for more). Tags are readable by anyone who can list."),
   Options.optional
 )
 
 const expires = Options.text("expires").pipe(
+  Options.withPseudoName("WHEN"),
   Options.withDescription("Expiry: an ISO 8601 date/time (2027-01-31, 2027-01-31T12:00:00Z) or a duration from now (\"90 days\")."),
   Options.optional
 )
 
 const notBefore = Options.text("not-before").pipe(
+  Options.withPseudoName("WHEN"),
   Options.withDescription("Not valid before: an ISO 8601 date/time or a duration from now."),
   Options.optional
 )
 
-const file = (description: string) => Options.text("file").pipe(Options.withAlias("f"), Options.withDescription(description))
+const file = (description: string) => Options.text("file").pipe(Options.withAlias("f"), Options.withPseudoName("FILE"), Options.withDescription(description))
 
 const force = Options.boolean("force").pipe(Options.withDescription("Replace the file if it exists."))
 
-const prefix = Options.text("prefix").pipe(
+const prefix = Options.text("prefix").pipe(Options.withPseudoName("PREFIX"), 
   Options.withDescription("Only secrets whose name starts with this prefix; it is removed from the variable names."),
   Options.optional
 )
@@ -75,7 +104,7 @@ const rawNames = Options.boolean("raw-names").pipe(
   Options.withDescription("Keep secret names as they are instead of mapping db-password <-> DB_PASSWORD.")
 )
 
-const concurrency = Options.integer("concurrency").pipe(
+const concurrency = Options.integer("concurrency").pipe(Options.withPseudoName("N"), 
   Options.withDescription("How many requests to run at once."),
   Options.withDefault(16)
 )
@@ -124,12 +153,14 @@ const client = SecretClient.SecretClient
 const get = vaultCommand(
   "get",
   { name, version },
-  "Print the value of a secret on stdout, nothing else (a newline is added only on a terminal).",
+  "Print a secret's value alone on stdout (for scripts).",
   ({ name, version }) =>
     Effect.gen(function*() {
       const c = yield* client
-      const secret = yield* c.getSecret(yield* checkName(name), { version: Option.getOrUndefined(version) })
+      const t = yield* target(c, name, version)
+      const secret = yield* c.getSecret(t.name, { version: t.version })
       const value = Redacted.value(secret.value)
+      // A newline only for a person at a terminal: $(...) and files get the exact value.
       yield* Io.stdout(process.stdout.isTTY === true ? `${value}\n` : value)
     })
 )
@@ -137,16 +168,16 @@ const get = vaultCommand(
 const show = vaultCommand(
   "show",
   { name, version, json, deleted: Options.boolean("deleted").pipe(Options.withDescription("Show a deleted secret.")) },
-  "Show the properties of a secret (never its value).",
+  "Show a secret's properties, never its value.",
   ({ deleted, json, name, version }) =>
     Effect.gen(function*() {
       const c = yield* client
-      const n = yield* checkName(name)
+      const t = yield* target(c, name, version)
       if (deleted) {
-        const d = yield* c.getDeletedSecret(n)
+        const d = yield* c.getDeletedSecret(t.name)
         return yield* Io.stdout(json ? Format.json(Format.deletedJson(d)) : Format.properties(d.properties, d))
       }
-      const secret = yield* c.getSecret(n, { version: Option.getOrUndefined(version) })
+      const secret = yield* c.getSecret(t.name, { version: t.version })
       yield* Io.stdout(json ? Format.json(Format.propertiesJson(secret.properties)) : Format.properties(secret.properties))
     })
 )
@@ -178,7 +209,7 @@ const set = vaultCommand(
     disabled: Options.boolean("disabled").pipe(Options.withDescription("Create the version disabled.")),
     json
   },
-  "Create a new version of a secret. The value is read from stdin (one trailing newline removed), from --file, or from a hidden prompt on a terminal; never from the command line. Prints the new version's id.",
+  "Set a new version from stdin, --file or a hidden prompt (never argv); prints its id.",
   (o) =>
     Effect.gen(function*() {
       const n = yield* checkName(o.name)
@@ -212,7 +243,7 @@ const update = vaultCommand(
     notBefore,
     json
   },
-  "Change the properties of a version (enabled, expiry, not-before, content type, tags; --tags replaces all tags). The value cannot be changed: use set.",
+  "Change enabled, dates, content type or tags (--tags replaces all).",
   (o) =>
     Effect.gen(function*() {
       const n = yield* checkName(o.name)
@@ -249,7 +280,7 @@ const deleteCommand = vaultCommand(
     noWait: Options.boolean("no-wait").pipe(Options.withDescription("Return once the delete is accepted.")),
     progress: progressFlag
   },
-  "Delete a secret (all versions) and wait until the delete has finished. With soft delete on, it can be recovered until its purge date.",
+  "Delete a secret (all versions) and wait until it is gone.",
   ({ name, noWait, progress }) =>
     Effect.gen(function*() {
       const c = yield* client
@@ -277,7 +308,7 @@ const recover = vaultCommand(
     noWait: Options.boolean("no-wait").pipe(Options.withDescription("Return once the recovery is accepted.")),
     progress: progressFlag
   },
-  "Recover a deleted secret and wait until it can be read again.",
+  "Recover a deleted secret and wait until it is readable.",
   ({ name, noWait, progress }) =>
     Effect.gen(function*() {
       const c = yield* client
@@ -296,7 +327,7 @@ const recover = vaultCommand(
 const purge = vaultCommand(
   "purge",
   { name },
-  "Permanently remove a deleted secret. This cannot be undone.",
+  "Permanently remove a deleted secret (cannot be undone).",
   ({ name }) =>
     Effect.gen(function*() {
       const n = yield* checkName(name)
@@ -308,7 +339,7 @@ const purge = vaultCommand(
 const backup = vaultCommand(
   "backup",
   { name, file: file("Write the backup blob to this file (mode 0600)."), force },
-  "Save all versions of a secret as an opaque, encrypted blob (restorable into a vault of the same subscription and geography).",
+  "Save a secret (all versions) as an opaque blob in a file.",
   ({ file, force, name }) =>
     Effect.gen(function*() {
       const n = yield* checkName(name)
@@ -321,7 +352,7 @@ const backup = vaultCommand(
 const restore = vaultCommand(
   "restore",
   { file: file("The backup blob written by backup.") },
-  "Restore a secret (all versions) from a backup file. Fails with a conflict if the name exists.",
+  "Restore a secret from a backup file.",
   ({ file }) =>
     Effect.gen(function*() {
       const blob = yield* Io.readFile(file)
@@ -351,10 +382,10 @@ const list = vaultCommand(
     includeDeleted: Options.boolean("include-deleted").pipe(
       Options.withDescription("Also list deleted (recoverable) secrets.")
     ),
-    prefix: Options.text("prefix").pipe(Options.withDescription("Only names starting with this prefix."), Options.optional),
+    prefix: Options.text("prefix").pipe(Options.withPseudoName("PREFIX"), Options.withDescription("Only names starting with this prefix."), Options.optional),
     progress: progressFlag
   },
-  "List the secrets of the vault (names and properties, never values).",
+  "List secrets as a table or JSON (never values).",
   (o) =>
     Effect.gen(function*() {
       const c = yield* client
@@ -397,7 +428,7 @@ const list = vaultCommand(
 const versions = vaultCommand(
   "versions",
   { name, json, progress: progressFlag },
-  "List the versions of a secret, newest first (properties only).",
+  "List the versions of a secret, newest first.",
   (o) =>
     Effect.gen(function*() {
       const c = yield* client
@@ -479,7 +510,7 @@ const exportCommand = vaultCommand(
     concurrency,
     progress: progressFlag
   },
-  "Write every enabled secret (or those under --prefix) with its value to a dotenv or JSON file. Names map to variables: db-password -> DB_PASSWORD (with --prefix app- : app-db-password -> DB_PASSWORD). The file is created with mode 0600.",
+  "Write enabled secrets to a 0600 dotenv/JSON file (db-password -> DB_PASSWORD).",
   (o) =>
     Effect.gen(function*() {
       yield* checkConcurrency(o.concurrency)
@@ -499,19 +530,19 @@ const importCommand = vaultCommand(
   {
     file: file("A dotenv or JSON file ({\"NAME\": \"value\"}), as written by export."),
     format,
-    prefix: Options.text("prefix").pipe(
+    prefix: Options.text("prefix").pipe(Options.withPseudoName("PREFIX"), 
       Options.withDescription("Put this prefix in front of every secret name."),
       Options.optional
     ),
     rawNames,
     contentType,
-    concurrency: Options.integer("concurrency").pipe(
+    concurrency: Options.integer("concurrency").pipe(Options.withPseudoName("N"), 
       Options.withDescription("How many secrets to write at once."),
       Options.withDefault(8)
     ),
     progress: progressFlag
   },
-  "Set one secret per entry of a dotenv or JSON file (DB_PASSWORD -> db-password). Every name is checked before anything is written.",
+  "Set one secret per entry of a dotenv/JSON file (DB_PASSWORD -> db-password).",
   (o) =>
     Effect.gen(function*() {
       yield* checkConcurrency(o.concurrency)
@@ -575,7 +606,7 @@ const run = vaultCommand(
       Args.withDescription("The program and its arguments, after --.")
     )
   },
-  "Run a program with every enabled secret (or those under --prefix, prefix removed) in its environment: db-password -> DB_PASSWORD. Values are never printed. Exits with the program's exit code. Example: effect-keyvault run --prefix app- -- node server.js",
+  "Run a program with the secrets as env vars: run [--prefix P] -- cmd args...",
   (o) =>
     Effect.gen(function*() {
       const [program, ...args] = o.command

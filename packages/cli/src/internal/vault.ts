@@ -4,6 +4,7 @@
  */
 import * as Options from "@effect/cli/Options"
 import * as Credential from "@effect-keyvault/secrets/Credential"
+import * as PollingPolicy from "@effect-keyvault/secrets/PollingPolicy"
 import * as SecretClient from "@effect-keyvault/secrets/SecretClient"
 import type * as SecretError from "@effect-keyvault/secrets/SecretError"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
@@ -11,7 +12,8 @@ import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as os from "node:os"
 import * as path from "node:path"
 import { UsageError } from "../CliError.js"
@@ -27,6 +29,7 @@ export interface VaultOptions {
 /** The connection flags every vault command takes. @internal */
 export const options: Options.Options<VaultOptions> = Options.all({
   vaultUrl: Options.text("vault-url").pipe(
+    Options.withPseudoName("URL"),
     Options.withDescription("Vault URL, e.g. https://my-vault.vault.azure.net (default: $AZURE_KEYVAULT_URL)."),
     Options.withFallbackConfig(Config.string("AZURE_KEYVAULT_URL")),
     Options.optional
@@ -37,6 +40,7 @@ export const options: Options.Options<VaultOptions> = Options.all({
     )
   ),
   emulatorData: Options.text("emulator-data").pipe(
+    Options.withPseudoName("FILE"),
     Options.withDescription(
       "State file of the embedded emulator (default: $EFFECT_KEYVAULT_EMULATOR_DATA or ~/.effect-keyvault/emulator.json)."
     ),
@@ -44,6 +48,7 @@ export const options: Options.Options<VaultOptions> = Options.all({
     Options.optional
   ),
   token: Options.redacted("token").pipe(
+    Options.withPseudoName("TOKEN"),
     Options.withDescription(
       "Bearer token to send instead of DefaultAzureCredential (default: $EFFECT_KEYVAULT_TOKEN; prefer the variable, argv is visible to other users)."
     ),
@@ -60,6 +65,14 @@ export const isLoopback = (hostname: string): boolean => {
   const host = hostname.replace(/^\[|\]$/g, "").toLowerCase()
   return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host)
 }
+
+// A person is waiting: poll soon (most deletes finish within a second), then every 2 s, for up to 5 minutes.
+const polling = PollingPolicy.layer(
+  Schedule.exponential("200 millis", 1.5).pipe(
+    Schedule.union(Schedule.spaced("2 seconds")),
+    Schedule.upTo("5 minutes")
+  )
+)
 
 /** @internal */
 export const defaultEmulatorData = (): string => path.join(os.homedir(), ".effect-keyvault", "emulator.json")
@@ -79,14 +92,17 @@ const emulatorLayer = (dataFile: string) =>
     })
     return SecretClient.layer({ vaultUrl: "https://emulator.vault.azure.net" }).pipe(
       Layer.provide(Credential.layerStatic(loopbackToken)),
+      Layer.provide(polling),
       Layer.provide(Emulator.layerInProcess({ dataFile }))
     )
   }))
 
 /** The SecretClient for the chosen vault. @internal */
 export const layer = (
-  vault: VaultOptions
+  options: VaultOptions
 ): Layer.Layer<SecretClient.SecretClient, UsageError | Credential.TokenError | SecretError.InvalidArgument> => {
+  // An empty AZURE_KEYVAULT_URL= counts as unset.
+  const vault = { ...options, vaultUrl: Option.filter(options.vaultUrl, (url) => url.trim() !== "") }
   if (vault.emulator) {
     if (Option.isSome(vault.vaultUrl)) {
       return Layer.fail(new UsageError({ message: "--emulator and --vault-url (or AZURE_KEYVAULT_URL) exclude each other" }))
@@ -124,6 +140,7 @@ export const layer = (
     userAgentPrefix: "effect-keyvault-cli"
   }).pipe(
     Layer.provide(credential),
+    Layer.provide(polling),
     // Key Vault never redirects; a redirect is an error, not something to follow with a bearer token.
     Layer.provide(FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.RequestInit, { redirect: "manual" }))))
   )
