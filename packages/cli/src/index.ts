@@ -1,5 +1,16 @@
 /**
- * `effect-keyvault`: a command line for Azure Key Vault secrets and the local emulator.
+ * `effect-keyvault`: a command line for Azure Key Vault secrets and the local emulator. The bin runs
+ * `Cli.run(process.argv)` and exits with the code it returns.
+ *
+ * @example
+ * ```ts
+ * import { Cli, ExitCode } from "@effect-keyvault/cli"
+ * import { NodeContext } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ *
+ * const code = Cli.run(["node", "effect-keyvault", "--version"]).pipe(Effect.provide(NodeContext.layer))
+ * Effect.runPromise(code).then((c) => assert.strictEqual(c, ExitCode.Ok))
+ * ```
  *
  * @since 0.1.0
  */

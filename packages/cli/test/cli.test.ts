@@ -8,7 +8,6 @@
  * command except the ones that are meant to reveal it (`get`).
  */
 import { Emulator } from "@effect-keyvault/emulator"
-import * as esbuild from "esbuild"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { spawn } from "node:child_process"
 import * as crypto from "node:crypto"
@@ -19,6 +18,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { version } from "../src/internal/version.js"
+import { bundleBin } from "./bundle.js"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..")
 const bin = path.join(root, "packages/cli/src/bin.ts")
@@ -103,18 +103,7 @@ const setValue = async (name: string, value: string, extra: ReadonlyArray<string
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "kv-cli-test-"))
-  bundle = path.join(dir, "effect-keyvault.mjs")
-  await esbuild.build({
-    entryPoints: [bin],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile: bundle,
-    logLevel: "warning",
-    // Bundled CommonJS dependencies call require().
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
-  })
+  bundle = await bundleBin(path.join(dir, "bin"))
   emulator = await Emulator.startServer({ tls: false })
   // Answers 429 (no Retry-After, so not retried) under /throttled, and 403 for everything else.
   faulty = http.createServer((req, res) => {
