@@ -378,6 +378,33 @@ describe.concurrent("effect-keyvault CLI", () => {
     expect(noCommand.code).toBe(2)
   }, 120_000)
 
+  it("run passes SIGTERM on to the program and exits with the program's code", async () => {
+    const prefix = `${unique("sig")}-`
+    await setValue(`${prefix}token`, `t ${MARK}`)
+    const release = await slot()
+    try {
+      const program = `process.on("SIGTERM", () => process.exit(process.env.TOKEN ? 7 : 1)); console.log("ready"); setInterval(() => {}, 1000)`
+      const child = spawn(process.execPath, [bundle, "run", "--prefix", prefix, "--", process.execPath, "-e", program], {
+        env: { ...baseEnv(), AZURE_KEYVAULT_URL: emulator.url },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let output = ""
+      child.stderr.on("data", (c: Buffer) => (output += c.toString()))
+      const exited = new Promise<number | null>((resolve) => child.on("close", resolve))
+      await new Promise<void>((resolve) =>
+        child.stdout.on("data", (c: Buffer) => {
+          output += c.toString()
+          if (output.includes("ready")) resolve()
+        })
+      )
+      child.kill("SIGTERM")
+      expect(await exited).toBe(7)
+      expect(output).not.toContain(MARK)
+    } finally {
+      release()
+    }
+  }, 120_000)
+
   it("--emulator keeps its state in the data file across invocations", async () => {
     const data = path.join(dir, "embedded", "vault.json")
     const env = { EFFECT_KEYVAULT_EMULATOR_DATA: data, AZURE_KEYVAULT_URL: "" }

@@ -1,13 +1,27 @@
 /**
  * Run a program with extra environment variables and return its exit code. Hand-written over
  * `node:child_process` rather than `@effect/platform`'s Command because `run` must behave like the program
- * itself: inherit the terminal, exit with its code (128 + n when killed by signal n), and on SIGTERM/SIGINT
- * to us pass the signal on and wait for the program instead of killing it outright.
+ * itself: inherit the terminal, exit with its code (128 + n when killed by signal n), and pass SIGINT/SIGTERM
+ * on to it and wait for it (as tini or dumb-init do) instead of killing it; see {@link forwardSignal}.
  */
 import * as Effect from "effect/Effect"
 import { spawn } from "node:child_process"
 import * as os from "node:os"
 import { CommandError } from "../CliError.js"
+
+let running: ReturnType<typeof spawn> | undefined
+
+/**
+ * Pass a signal that reached this process on to the program started by `run`, if one is running. Returns false
+ * when there is none (then the signal interrupts the command as usual).
+ * @internal
+ */
+export const forwardSignal = (signal: NodeJS.Signals): boolean => {
+  const child = running
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return false
+  child.kill(signal)
+  return true
+}
 
 /** @internal */
 export const run = (
@@ -25,6 +39,7 @@ export const run = (
       resume(Effect.fail(new CommandError({ message: `cannot start ${command}: ${code ?? "invalid environment"}` })))
       return
     }
+    running = child
     let settled = false
     child.once("error", (e: NodeJS.ErrnoException) => {
       if (settled) return
@@ -36,12 +51,13 @@ export const run = (
       ))
     })
     child.once("exit", (code, signal) => {
+      if (running === child) running = undefined
       if (settled) return
       settled = true
       const signalNumber = signal === null ? 0 : (os.constants.signals as Record<string, number>)[signal] ?? 0
       resume(Effect.succeed(code ?? 128 + signalNumber))
     })
-    // Interrupted (SIGINT/SIGTERM to us): pass SIGTERM on and wait for the program to finish.
+    // Interrupted some other way: stop the program and wait for it.
     return Effect.async<void>((done) => {
       if (settled || child.exitCode !== null || child.signalCode !== null) return done(Effect.void)
       child.once("exit", () => done(Effect.void))
