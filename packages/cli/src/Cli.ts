@@ -23,6 +23,7 @@ import * as ValidationError from "@effect/cli/ValidationError"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import { UsageError } from "./CliError.js"
 import * as ExitCode from "./ExitCode.js"
 import * as Commands from "./internal/commands.js"
 import { version } from "./internal/version.js"
@@ -44,7 +45,16 @@ import { version } from "./internal/version.js"
  * assert.ok(Array.from(names).includes("export"))
  * ```
  */
-export const command = Command.make("effect-keyvault").pipe(
+export const command = Command.make(
+  "effect-keyvault",
+  {},
+  () =>
+    Effect.fail(
+      new UsageError({
+        message: "missing command: get, show, set, list, versions, update, delete, recover, purge, backup, restore, export, import or run (see --help)"
+      })
+    )
+).pipe(
   Command.withDescription(
     HelpDoc.blocks([
       HelpDoc.p("Azure Key Vault secrets from the terminal and from scripts, on @effect-keyvault/secrets."),

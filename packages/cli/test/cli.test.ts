@@ -127,12 +127,13 @@ afterAll(async () => {
 
 describe.concurrent("effect-keyvault CLI", () => {
   it("--help, subcommand help, --version, shell completion; unknown flag exits 2", async () => {
-    const [help, getHelp, ver, completion, bad] = await Promise.all([
+    const [help, getHelp, ver, completion, bad, none] = await Promise.all([
       kv(["--help"], { viaTsx: true }),
       kv(["get", "--help"]),
       kv(["--version"]),
       kv(["--completions", "bash"]),
-      kv(["list", "--nope"])
+      kv(["list", "--nope"]),
+      kv([])
     ])
     expect(help.code).toBe(0)
     for (const command of ["get", "show", "set", "list", "versions", "update", "delete", "recover", "purge", "backup", "restore", "export", "import", "run"]) {
@@ -148,6 +149,8 @@ describe.concurrent("effect-keyvault CLI", () => {
     expect(completion.stdout).toContain("effect-keyvault")
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain("--nope")
+    expect(none.code).toBe(2)
+    expect(none.stderr).toContain("missing command")
   }, 120_000)
 
   it("set reads stdin (one trailing newline removed); get prints the value alone; show never prints it", async () => {
