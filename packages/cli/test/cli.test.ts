@@ -360,6 +360,11 @@ describe.concurrent("effect-keyvault CLI", () => {
     const bad = await kv(["import", "--file", badImport])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain(":2:")
+    const clashing = path.join(dir, `${prefix}clash.json`)
+    fs.writeFileSync(clashing, JSON.stringify({ DB_PASSWORD: `a ${MARK}`, db_password: `b ${MARK}` }))
+    const clash = await kv(["import", "--file", clashing])
+    expect(clash.code).toBe(2)
+    expect(clash.stderr).toContain("both map to the secret db-password")
   }, 120_000)
 
   it("run injects the secrets (prefix stripped), never prints them, and exits with the program's code", async () => {

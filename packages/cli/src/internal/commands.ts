@@ -577,6 +577,15 @@ const importCommand = vaultCommand(
       if (bad !== undefined) {
         return yield* new UsageError({ message: `${o.file}: ${bad[1]} does not make a valid secret name ('${bad[0]}')` })
       }
+      // Key Vault names are case-insensitive: DB_PASSWORD and db_password would race for one secret.
+      const seen = new Map<string, string>()
+      for (const [n, k] of named) {
+        const other = seen.get(n.toLowerCase())
+        if (other !== undefined) {
+          return yield* new UsageError({ message: `${o.file}: ${other} and ${k} both map to the secret ${n}` })
+        }
+        seen.set(n.toLowerCase(), k)
+      }
       const empty = named.find(([, , v]) => v === "")
       if (empty !== undefined) return yield* new UsageError({ message: `${o.file}: ${empty[1]} has an empty value` })
       const c = yield* client
