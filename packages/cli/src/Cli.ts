@@ -105,11 +105,15 @@ const describe = (error: { readonly _tag: string; readonly message?: string }): 
 const ansi = /\x1b\[[0-9;]*m/g
 const colors = (stream: NodeJS.WriteStream) => stream.isTTY === true && process.env.NO_COLOR === undefined
 
+// The type blurb @effect/cli puts under every flag ("A user-defined piece of text."), which says nothing the
+// flag's own description does not.
+const blurb = /\n(?:\x1b\[[0-9;]*m)*\s*(?:A user-defined piece of text(?: that is confidential)?|A true or false value|An integer)\.(?:\x1b\[[0-9;]*m)*\n/g
+
 // @effect/cli always renders help and parse errors with ANSI styles; keep them for terminals only.
 const plainWhereNeeded = <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.flatMap(Effect.console, (console) => {
   const write = (stream: NodeJS.WriteStream) => (...args: ReadonlyArray<unknown>) =>
     Effect.sync(() => {
-      const text = args.map(String).join(" ")
+      const text = args.map(String).join(" ").replace(blurb, "\n")
       stream.write(`${colors(stream) ? text : text.replace(ansi, "")}\n`)
     })
   return Effect.withConsole(self, { ...console, log: write(process.stdout), error: write(process.stderr) })

@@ -144,6 +144,8 @@ describe.concurrent("effect-keyvault CLI", () => {
     expect(help.stdout).not.toContain("\x1b[")
     expect(getHelp.code).toBe(0)
     expect(getHelp.stdout).toContain("--vault-url URL")
+    expect(getHelp.stdout).toContain("The secret name (letters, digits and dashes).")
+    expect(getHelp.stdout).not.toContain("A user-defined piece of text")
     expect(ver.stdout.trim()).toBe(version)
     expect(completion.code).toBe(0)
     expect(completion.stdout).toContain("effect-keyvault")
