@@ -386,6 +386,11 @@ describe.concurrent("effect-keyvault CLI", () => {
     expect(missing.code).toBe(127)
     expect(missing.stderr).toContain("command not found")
     expect(noCommand.code).toBe(2)
+    // A value an environment variable cannot hold: named, never shown.
+    await setValue(`${prefix}binary`, "", ["--file", writeTemp(`a\0b ${MARK}`)])
+    const nul = await kv(["run", "--prefix", prefix, "--", process.execPath, "-e", "0"])
+    expect(nul.code).toBe(1)
+    expect(nul.stderr).toBe("effect-keyvault: the value of BINARY contains a NUL byte, which an environment variable cannot hold\n")
   }, 120_000)
 
   it("run passes SIGTERM on to the program and exits with the program's code", async () => {

@@ -30,11 +30,16 @@ export const run = (
   env: Readonly<Record<string, string>>
 ): Effect.Effect<number, CommandError> =>
   Effect.async<number, CommandError>((resume) => {
+    const withNul = Object.keys(env).find((key) => env[key].includes("\0"))
+    if (withNul !== undefined) {
+      resume(Effect.fail(new CommandError({ message: `the value of ${withNul} contains a NUL byte, which an environment variable cannot hold` })))
+      return
+    }
     let child: ReturnType<typeof spawn>
     try {
       child = spawn(command, args, { stdio: "inherit", env: { ...process.env, ...env } })
     } catch (e) {
-      // e.g. a value with a NUL byte; the message names the variable, never the value.
+      // Report the error code only: Node's messages about options may quote environment values.
       const code = (e as NodeJS.ErrnoException).code
       resume(Effect.fail(new CommandError({ message: `cannot start ${command}: ${code ?? "invalid environment"}` })))
       return
