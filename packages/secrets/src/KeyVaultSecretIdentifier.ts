@@ -19,6 +19,7 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as Internal from "./internal/identifier.js"
 
 /**
  * The collections a secret identifier can live in.
@@ -98,21 +99,11 @@ export class InvalidIdentifier extends Schema.TaggedError<InvalidIdentifier>(
   "@effect-keyvault/secrets/KeyVaultSecretIdentifier/InvalidIdentifier"
 )("InvalidIdentifier", { sourceId: Schema.String, message: Schema.String }) {}
 
-/** `decodeURIComponent` throws a URIError on malformed `%` sequences; here that is just "invalid". */
-const decodeSegment = (segment: string): string | undefined => {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return undefined
-  }
-}
-
 const fail = (sourceId: string, why: string) =>
   Either.left(
     new InvalidIdentifier({
       sourceId,
-      message: `Invalid Key Vault secret identifier '${sourceId}': ${why}. ` +
-        `Expected https://<vault-host>/secrets/<name>[/<version>] or https://<vault-host>/deletedsecrets/<name>.`
+      message: Internal.invalidMessage(sourceId, why)
     })
   )
 
@@ -133,42 +124,10 @@ const fail = (sourceId: string, why: string) =>
  * ```
  */
 export const parse = (id: string): Either.Either<KeyVaultSecretIdentifier, InvalidIdentifier> => {
-  const sourceId = id.trim()
-  // A backslash in the authority is parsed differently by different URL parsers; refuse it outright.
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^/]*\\/i.test(sourceId)) return fail(sourceId, "backslash in the authority")
-  let url: URL
-  try {
-    url = new URL(sourceId)
-  } catch {
-    return fail(sourceId, "not an absolute URL")
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return fail(sourceId, `unsupported scheme '${url.protocol}'`)
-  if (url.search !== "" || url.hash !== "") return fail(sourceId, "query strings and fragments are not allowed")
-  const segments = url.pathname.split("/")
-  if (segments.length !== 3 && segments.length !== 4) {
-    return fail(sourceId, "expected /<collection>/<name>[/<version>]")
-  }
-  const collection = segments[1]
-  if (collection !== "secrets" && collection !== "deletedsecrets") {
-    return fail(sourceId, `unknown collection '${collection}'`)
-  }
-  const name = decodeSegment(segments[2])
-  if (name === undefined) return fail(sourceId, "invalid percent-encoding in the name")
-  if (name === "") return fail(sourceId, "empty name")
-  const version = segments.length === 4 && segments[3] !== "" ? decodeSegment(segments[3]) : ""
-  if (version === undefined) return fail(sourceId, "invalid percent-encoding in the version")
-  if (collection === "deletedsecrets" && version !== "") {
-    return fail(sourceId, "deleted secret identifiers have no version")
-  }
-  return Either.right(
-    new KeyVaultSecretIdentifier({
-      sourceId,
-      vaultUrl: `${url.protocol}//${url.host}`,
-      collection,
-      name,
-      version: version === "" ? undefined : version
-    }, true) // every field was checked above
-  )
+  const parts = Internal.parse(id)
+  return "invalid" in parts
+    ? fail(parts.sourceId, parts.invalid)
+    : Either.right(new KeyVaultSecretIdentifier(parts, true)) // every field was checked by the parser
 }
 
 /**
