@@ -3,10 +3,20 @@
  * whole batches. Every factory imports its libraries lazily, so a `--memory <client>` child process
  * loads only what that client needs (the baseline heap then shows each library's own footprint).
  */
+import * as path from "node:path"
+import { pathToFileURL } from "node:url"
 import type * as Undici from "undici"
 
 /** Every client id, in table order. */
-export const clientIds = ["raw", "official", "ours-undici", "ours-platform-undici", "ours-node-http", "ours-fetch"] as const
+export const clientIds = [
+  "raw",
+  "official",
+  "ours-undici",
+  "ours-platform-undici",
+  "ours-node-http",
+  "ours-fetch",
+  "ours-baseline"
+] as const
 export type ClientId = typeof clientIds[number]
 
 export const isClientId = (s: string): s is ClientId => (clientIds as ReadonlyArray<string>).includes(s)
@@ -16,6 +26,7 @@ export const labels: Record<ClientId, string> = {
   "official": "official @azure/keyvault-secrets",
   "ours-undici": "ours, UndiciHttpClient (this package's transport)",
   "ours-platform-undici": "ours, @effect/platform-node NodeHttpClient undici",
+  "ours-baseline": "an earlier version of ours (BENCH_BASELINE_SRC) on NodeHttpClient undici, for before/after",
   "ours-node-http": "ours, NodeHttpClient node:http",
   "ours-fetch": "ours, FetchHttpClient (global fetch)"
 }
@@ -155,11 +166,17 @@ const makeOfficial = async (target: Target): Promise<BenchClient> => {
 
 type Transport = "undici" | "platform-undici" | "node-http" | "fetch"
 
-const makeOurs = async (target: Target, transport: Transport): Promise<BenchClient> => {
+/**
+ * `srcDir`: where the package's sources are; an earlier version exported with e.g.
+ * `git archive <commit> packages/secrets | tar -x -C bench/.cache/baseline` gives a before/after in one run.
+ */
+const makeOurs = async (target: Target, transport: Transport, srcDir?: string): Promise<BenchClient> => {
   const [{ Effect, Layer, ManagedRuntime, Redacted, Stream }, undici, { Credential, SecretClient }] = await Promise.all([
     import("effect"),
     import("undici"),
-    import("../packages/secrets/src/index.js")
+    (srcDir === undefined
+      ? import("../packages/secrets/src/index.js")
+      : import(pathToFileURL(path.join(srcDir, "index.ts")).href)) as Promise<typeof import("../packages/secrets/src/index.js")>
   ])
   // Each transport's modules are loaded only when used (the memory figures count what is loaded).
   const NodeHttpClient = transport === "platform-undici" || transport === "node-http"
@@ -203,7 +220,7 @@ const makeOurs = async (target: Target, transport: Transport): Promise<BenchClie
       return Effect.tap(effect, () => record(performance.now() - t0))
     })
   return {
-    id: `ours-${transport}`,
+    id: srcDir === undefined ? `ours-${transport}` : "ours-baseline",
     // One Effect per batch, the way an application runs it.
     get: async (name, count, concurrency, record) => {
       let last = ""
@@ -254,5 +271,10 @@ export const makeClient = (id: ClientId, target: Target): Promise<BenchClient> =
       return makeOurs(target, "node-http")
     case "ours-fetch":
       return makeOurs(target, "fetch")
+    case "ours-baseline": {
+      const src = process.env.BENCH_BASELINE_SRC
+      if (src === undefined) return Promise.reject(new Error("ours-baseline needs BENCH_BASELINE_SRC (a packages/secrets/src directory)"))
+      return makeOurs(target, "platform-undici", path.resolve(src))
+    }
   }
 }

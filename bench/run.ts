@@ -8,7 +8,8 @@
  * - `e2e`: the end-to-end view against the emulator (bench/e2e.ts).
  *
  * Flags: `--quick` (smaller batches, fewer rounds: a few minutes), `--only fair,extras,e2e`.
- * Environment: BENCH_SCALE, BENCH_ROUNDS, BENCH_WARMUP_ROUNDS, BENCH_CLIENTS override the defaults.
+ * Environment: BENCH_SCALE, BENCH_ROUNDS, BENCH_WARMUP_ROUNDS, BENCH_CLIENTS override the defaults;
+ * BENCH_BASELINE_SRC (an earlier version's packages/secrets/src) adds the client `ours-baseline`.
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -41,7 +42,15 @@ const envNumber = (name: string, fallback: number) => {
 }
 const wanted = (process.env.BENCH_CLIENTS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "")
 for (const w of wanted) if (!isClientId(w)) throw new Error(`BENCH_CLIENTS: unknown client '${w}' (${clientIds.join(", ")})`)
-const defaultClients: ReadonlyArray<ClientId> = ["raw", "official", "ours-undici", "ours-platform-undici", "ours-fetch"]
+const defaultClients: ReadonlyArray<ClientId> = [
+  "raw",
+  "official",
+  "ours-undici",
+  "ours-platform-undici",
+  "ours-fetch",
+  // A before/after in the same run when an earlier version's sources are given.
+  ...(process.env.BENCH_BASELINE_SRC ? ["ours-baseline" as const] : [])
+]
 const clients = wanted.length > 0 ? (wanted as Array<ClientId>) : defaultClients
 
 const packageVersion = (name: string) => {
