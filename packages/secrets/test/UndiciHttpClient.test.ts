@@ -83,6 +83,17 @@ describe("UndiciHttpClient", () => {
       assert.strictEqual(server.requests[0]!.url, "/x?y=1")
     }))
 
+  it.scoped("keeps connections alive: 20 sequential requests reuse their sockets", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_, res) => res.writeHead(200, { "content-type": "text/plain" }).end("ok"))
+      let connections = 0
+      server.server.on("connection", () => connections++)
+      const client = UndiciHttpClient.make(yield* scopedAgent())
+      for (let i = 0; i < 20; i++) assert.strictEqual(yield* Effect.flatMap(client.get(server.url), (r) => r.text), "ok")
+      // undici itself (raw `request` + `body.bytes()`) opens a second socket while the first is released.
+      assert.isAtMost(connections, 2)
+    }))
+
   it.scoped("streams a large body; a buffered read after streaming is a typed ResponseError", () =>
     Effect.gen(function*() {
       const size = 3 * 1024 * 1024
