@@ -198,6 +198,11 @@ describe("UndiciHttpClient", () => {
       assert.strictEqual(decode._tag, "ResponseError")
       assert.strictEqual(decode.reason, "Decode")
       assert.strictEqual(decode.response.status, 200)
+      // A header undici refuses (CR/LF injection) fails the request, typed, without sending it.
+      const injected = yield* Effect.flip(client.execute(
+        HttpClientRequest.get(`${server.url}/x`).pipe(HttpClientRequest.setHeader("x-bad", "a\r\nInjected: 1"))
+      ))
+      assert.strictEqual(injected._tag, "RequestError")
       // Refused connection.
       const closed = yield* Effect.flip(client.get("http://127.0.0.1:1/"))
       assert.strictEqual(closed._tag, "RequestError")
