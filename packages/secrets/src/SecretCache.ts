@@ -205,5 +205,26 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Secre
     })
   })
 
+/**
+ * The cache as a layer over `SecretClient`.
+ *
+ * @example
+ * ```ts
+ * import { Credential, SecretCache, SecretClient } from "@effect-keyvault/secrets"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ *
+ * const SecretsLive = SecretClient.layer({ vaultUrl: "https://my-vault.vault.azure.net" }).pipe(
+ *   Layer.provide(Credential.layerDefaultAzure()),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ *
+ * // Both services: write through SecretClient, read through SecretCache.
+ * const Live = SecretCache.layer().pipe(Layer.provideMerge(SecretsLive))
+ * ```
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
 export const layer = (options?: Options): Layer.Layer<SecretCache, never, SecretClient.SecretClient> =>
   Layer.effect(SecretCache, make(options))

@@ -18,6 +18,9 @@
  * - undici's own `headersTimeout` / `bodyTimeout` (300 s by default, set them on the dispatcher) as a
  *   safety net under Effect's timeouts.
  *
+ * One platform feature is only on the traced path: `HttpClient.withScope` (abort when a scope closes) needs
+ * `{ tracing: true }`; the lean path aborts on interruption, which covers timeouts and cancelled fibers.
+ *
  * `undici` is an optional peer dependency of this package (7.x); this module is not re-exported from the
  * package's index, so programs that do not use it never load undici.
  *
