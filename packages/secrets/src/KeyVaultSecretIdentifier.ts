@@ -34,6 +34,7 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as Internal from "./internal/identifier.js"
 
 /**
  * The collections a secret identifier can live in.
@@ -114,26 +115,13 @@ export class InvalidIdentifier extends Schema.TaggedError<InvalidIdentifier>(
   "@effect-keyvault/secrets/KeyVaultSecretIdentifier/InvalidIdentifier"
 )("InvalidIdentifier", { sourceId: Schema.String, message: Schema.String }) {}
 
-/** `decodeURIComponent` throws a URIError on malformed `%` sequences; here that is just "invalid". */
-const decodeSegment = (segment: string): string | undefined => {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return undefined
-  }
-}
-
 const fail = (sourceId: string, why: string) =>
   Either.left(
     new InvalidIdentifier({
       sourceId,
-      message: `Invalid Key Vault secret identifier '${sourceId}': ${why}. ` +
-        `Expected https://<vault-host>/secrets/<name>[/<version>] or https://<vault-host>/deletedsecrets/<name>[/<version>].`
+      message: Internal.invalidMessage(sourceId, why)
     })
   )
-
-/** Scheme and authority as written (URL drops a default port, which Python keeps). */
-const authorityPattern = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i
 
 /**
  * Parse an identifier: `secrets` or `deletedsecrets`, a name, an optional version (a trailing slash gives
@@ -158,45 +146,10 @@ const authorityPattern = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i
  */
 export const parse = (id: string): Either.Either<KeyVaultSecretIdentifier, InvalidIdentifier> => {
   if (typeof id !== "string") return fail(String(id), "not a string")
-  const sourceId = id.trim()
-  const authority = authorityPattern.exec(sourceId)
-  if (authority === null) return fail(sourceId, "not an absolute URL")
-  // A backslash in the authority is parsed differently by different URL parsers; refuse it outright.
-  if (authority[2].includes("\\")) return fail(sourceId, "backslash in the authority")
-  if (authority[2].includes("@")) return fail(sourceId, "user information in the authority")
-  let url: URL
-  try {
-    url = new URL(sourceId)
-  } catch {
-    return fail(sourceId, "not an absolute URL")
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return fail(sourceId, `unsupported scheme '${url.protocol}'`)
-  if (url.hostname === "") return fail(sourceId, "no host")
-  const segments = url.pathname.split("/")
-  if (segments.length !== 3 && segments.length !== 4) {
-    return fail(sourceId, "expected /<collection>/<name>[/<version>]")
-  }
-  const collection = segments[1].toLowerCase()
-  if (collection !== "secrets" && collection !== "deletedsecrets") {
-    return fail(sourceId, `unknown collection '${segments[1]}'`)
-  }
-  const name = decodeSegment(segments[2])
-  if (name === undefined) return fail(sourceId, "invalid percent-encoding in the name")
-  if (name === "") return fail(sourceId, "empty name")
-  const version = segments.length === 4 ? decodeSegment(segments[3]) : undefined
-  if (segments.length === 4 && version === undefined) return fail(sourceId, "invalid percent-encoding in the version")
-  // URL drops the scheme's default port; the identifier keeps whatever port it was written with.
-  const written = /:(\d+)$/.exec(authority[2])
-  const port = url.port !== "" ? `:${url.port}` : written !== null ? `:${Number(written[1])}` : ""
-  return Either.right(
-    new KeyVaultSecretIdentifier({
-      sourceId,
-      vaultUrl: `${url.protocol}//${url.hostname}${port}`,
-      collection,
-      name,
-      version
-    }, true) // every field was checked above
-  )
+  const parts = Internal.parse(id)
+  return "invalid" in parts
+    ? fail(parts.sourceId, parts.invalid)
+    : Either.right(new KeyVaultSecretIdentifier(parts, true)) // every field was checked by the parser
 }
 
 /**

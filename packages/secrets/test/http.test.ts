@@ -7,6 +7,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Config, ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { Credential, RetryPolicy, SecretClient } from "../src/index.js"
+import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 import { bundle, type Handler, scriptedServer, withChallenge } from "./utils.js"
 
 const loopbackChallenge = (url: string) =>
@@ -14,7 +15,8 @@ const loopbackChallenge = (url: string) =>
 
 const clients: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
   ["FetchHttpClient", FetchHttpClient.layer],
-  ["NodeHttpClient (undici)", NodeHttpClient.layerUndici]
+  ["NodeHttpClient (undici)", NodeHttpClient.layerUndici],
+  ["UndiciHttpClient", UndiciHttpClient.layer]
 ]
 
 const serve = (handler: (url: string) => Handler) =>
