@@ -7,47 +7,16 @@ import { Credential, RetryPolicy, SecretClient } from "@effect-keyvault/secrets"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Redacted } from "effect"
-import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
+import { type Running, startEmulator } from "./support/cli.js"
 import { size, sized, writeReport } from "./support/report.js"
 
 const ROUNDS = sized(3, 25)
 const WRITERS = 8
 /** Names per writer: writes alternate between new versions of these names. */
 const NAMES = 5
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
-const bin = path.join(root, "packages/emulator/src/bin.ts")
-
-interface Running {
-  readonly child: ChildProcess
-  readonly url: string
-  readonly exited: Promise<NodeJS.Signals | number | null>
-}
-
-/** One process (node with the tsx loader, no wrapper), so SIGKILL hits the server itself. */
-const startEmulator = (dataFile: string): Promise<Running> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", bin, "--http", "--port", "0", "--data", dataFile], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    const exited = new Promise<NodeJS.Signals | number | null>((done) =>
-      child.on("exit", (code, signal) => done(signal ?? code))
-    )
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString()
-      const url = /listening at (\S+)/.exec(stdout)?.[1]
-      if (url !== undefined) resolve({ child, url, exited })
-    })
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
-    child.on("exit", () => reject(new Error(`emulator exited before listening: ${stderr}`)))
-  })
 
 interface Ack {
   readonly name: string
@@ -75,7 +44,7 @@ describe("persistence across SIGKILL", () => {
 
       for (let round = 0; round <= ROUNDS; round++) {
         const started = performance.now()
-        running = yield* Effect.promise(() => startEmulator(dataFile))
+        running = yield* Effect.promise(() => startEmulator(["--data", dataFile]))
         restartMs = Math.max(restartMs, performance.now() - started)
         const client = yield* clientFor(running.url)
 
