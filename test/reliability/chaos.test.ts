@@ -5,6 +5,7 @@
  */
 import { Emulator } from "@effect-keyvault/emulator"
 import { Credential, PollingPolicy, RetryPolicy, SecretClient, SecretError } from "@effect-keyvault/secrets"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Exit, Layer, Option, Redacted, Stream } from "effect"
@@ -43,7 +44,8 @@ const weights: ReadonlyArray<readonly [FaultProxy.Fault, number]> = [
   ["latency", 0.12],
   ["truncated", 0.04],
   ["malformed", 0.04],
-  ["stall", 0.04]
+  ["stall", 0.03],
+  ["stall-body", 0.02]
 ]
 
 const pick = <A>(random: () => number, table: ReadonlyArray<readonly [A, number]>): A => {
@@ -82,6 +84,7 @@ describe("chaos through a fault proxy", () => {
         for (let n = 0; n < NAMES_PER_FIBER; n++) yield* emulator.engine.setSecret(`c${f}-${n}`, { value: "seed" })
       }
       const faultRandom = prng(SEED)
+      const read429 = new Set<string>()
       const proxy = yield* Effect.acquireRelease(
         Effect.promise(() =>
           FaultProxy.start({
@@ -97,7 +100,14 @@ describe("chaos through a fault proxy", () => {
         allowInsecureLoopback: true,
         // The emulator challenges for https://vault.azure.net; the proxy is on 127.0.0.1.
         verifyChallengeResource: false,
-        timeout: TIMEOUT
+        timeout: TIMEOUT,
+        // Observes which 429s reached the client within their attempt (fully read, inside the timeout).
+        transformClient: HttpClient.transformResponse(Effect.tap((res) => {
+          const id = res.headers["x-fault-id"]
+          return res.status === 429 && id !== undefined
+            ? Effect.zipRight(res.text, Effect.sync(() => read429.add(id)))
+            : Effect.void
+        }))
       })
 
       const acks: Array<Ack> = []
@@ -190,6 +200,12 @@ describe("chaos through a fault proxy", () => {
         { concurrency: "unbounded", discard: true }
       )
       const elapsed = (performance.now() - started) / 1000
+      // A stall's connection closes moments after the client gives up; let those events arrive.
+      for (let i = 0; i < 50 && proxy.stallsAbandonedAfter.length < proxy.counts["stall"] + proxy.counts["stall-body"]; i++) {
+        yield* Effect.sleep("100 millis")
+      }
+      const stalls = proxy.counts["stall"] + proxy.counts["stall-body"]
+      const stallEnds = [...proxy.stallsAbandonedAfter].sort((a, b) => a - b)
 
       // The ledger, read directly from the emulator's engine (no proxy): every acknowledged write is there.
       let lost = 0
@@ -213,8 +229,11 @@ describe("chaos through a fault proxy", () => {
       }
 
       const gaps = proxy.retryGaps
-      const early = gaps.filter((g) => g.gapMs < g.advisedMs - 1)
-      const overshoot = gaps.map((g) => g.gapMs - g.advisedMs).sort((a, b) => a - b)
+      // Only a 429 the client read within its attempt counts; one that arrived after its timeout fired (a
+      // loaded event loop) was never seen by the retry loop, which then backs off as for a timeout.
+      const early = gaps.filter((g) => g.gapMs < g.advisedMs - 1 && read429.has(g.faultId))
+      const earlyUnread = gaps.filter((g) => g.gapMs < g.advisedMs - 1 && !read429.has(g.faultId))
+      const overshoot = gaps.filter((g) => read429.has(g.faultId)).map((g) => g.gapMs - g.advisedMs).sort((a, b) => a - b)
       const total = OPERATIONS
       const figures: Record<string, number | string> = {
         "operations": total,
@@ -235,8 +254,14 @@ describe("chaos through a fault proxy", () => {
         "reads of an acknowledged version returning another value": wrongReads.length,
         "duplicate versions from retried PUTs whose answer was lost": duplicates,
         "writes applied but reported as failed": appliedUnacknowledged,
+        "stalled requests (no head, or half a body)": stalls,
+        "stalled requests the client abandoned": stallEnds.length,
+        "stall to client abandoning it, median (ms)": stallEnds.length === 0 ? "n/a" : Math.round(stallEnds[Math.floor(stallEnds.length / 2)]!),
+        "stall to client abandoning it, max (ms)": stallEnds.length === 0 ? "n/a" : Math.round(stallEnds[stallEnds.length - 1]!),
         "429s retried (gap measured at the proxy)": gaps.length,
         "retries sooner than Retry-After": early.length,
+        "429s the client read": read429.size,
+        "retries sooner than Retry-After of a 429 that came after the attempt's timeout": earlyUnread.length,
         "Retry-After overshoot median (ms)": overshoot.length === 0 ? "n/a" : Number(overshoot[Math.floor(overshoot.length / 2)]!.toFixed(1)),
         "Retry-After overshoot max (ms)": overshoot.length === 0 ? "n/a" : Number(overshoot[overshoot.length - 1]!.toFixed(1))
       })
@@ -262,6 +287,9 @@ describe("chaos through a fault proxy", () => {
       expect(lost).toBe(0)
       expect(wrongReads).toEqual([])
       expect(early).toEqual([])
+      // Every stall was abandoned by the client's own timeout (not by the end of the run), and in time.
+      expect(stallEnds.length).toBe(stalls)
+      expect(stallEnds[stallEnds.length - 1]!).toBeLessThan(Duration.toMillis(TIMEOUT) + 5_000)
       // The mix must really exercise the faults and still get most work done.
       for (const fault of FaultProxy.faults) expect(proxy.counts[fault]).toBeGreaterThan(0)
       expect(gaps.length).toBeGreaterThan(0)

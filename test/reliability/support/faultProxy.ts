@@ -29,7 +29,9 @@ export const faults = [
   /** Forwarded; the body is replaced by a well-framed body that is not the expected JSON. */
   "malformed",
   /** Never forwarded, never answered: the client's timeout must fire. */
-  "stall"
+  "stall",
+  /** Forwarded; the head and half the body are sent, then nothing more: the client's timeout must fire. */
+  "stall-body"
 ] as const
 
 export type Fault = typeof faults[number]
@@ -41,7 +43,8 @@ export const forwarded: ReadonlySet<Fault> = new Set([
   "reset-response",
   "latency",
   "truncated",
-  "malformed"
+  "malformed",
+  "stall-body"
 ])
 
 export interface RetryGap {
@@ -49,6 +52,8 @@ export interface RetryGap {
   readonly advisedMs: number
   /** From the 429 leaving the proxy to the same request (same x-ms-client-request-id) arriving again. */
   readonly gapMs: number
+  /** The `x-fault-id` header of the 429, so the client side can tell which 429s it actually read. */
+  readonly faultId: string
 }
 
 export interface FaultProxy {
@@ -56,6 +61,8 @@ export interface FaultProxy {
   /** How often each fault was injected. */
   readonly counts: Record<Fault, number>
   readonly retryGaps: ReadonlyArray<RetryGap>
+  /** For each stalled request the client gave up on: ms from the stall to the client closing the connection. */
+  readonly stallsAbandonedAfter: ReadonlyArray<number>
   /** 429s whose request never came back (the client gave up, or the run ended). */
   readonly unansweredThrottles: () => number
   readonly close: () => Promise<void>
@@ -80,8 +87,16 @@ export const start = (options: FaultProxyOptions): Promise<FaultProxy> => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
   const counts = Object.fromEntries(faults.map((f) => [f, 0])) as Record<Fault, number>
   const retryGaps: Array<RetryGap> = []
-  const pending429 = new Map<string, { readonly at: number; readonly advisedMs: number }>()
+  const pending429 = new Map<string, { readonly at: number; readonly advisedMs: number; readonly faultId: string }>()
+  let nextFaultId = 0
   const sockets = new Set<Socket>()
+  const stallsAbandonedAfter: Array<number> = []
+  const stalled = (res: http.ServerResponse) => {
+    const at = performance.now()
+    // The client may have given up already (its timeout fired while the request was still arriving).
+    if (res.socket === null || res.socket.destroyed) stallsAbandonedAfter.push(0)
+    else res.on("close", () => stallsAbandonedAfter.push(performance.now() - at))
+  }
 
   const forward = (req: http.IncomingMessage, body: Buffer) =>
     new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
@@ -123,7 +138,7 @@ export const start = (options: FaultProxyOptions): Promise<FaultProxy> => {
       const throttled = pending429.get(requestId)
       if (throttled !== undefined) {
         pending429.delete(requestId)
-        retryGaps.push({ advisedMs: throttled.advisedMs, gapMs: performance.now() - throttled.at })
+        retryGaps.push({ advisedMs: throttled.advisedMs, gapMs: performance.now() - throttled.at, faultId: throttled.faultId })
       }
     }
     const fault = options.choose(req)
@@ -141,18 +156,20 @@ export const start = (options: FaultProxyOptions): Promise<FaultProxy> => {
       switch (fault) {
         case "stall":
           // Hold the request without a response head; the connection is closed by the client or by close().
+          stalled(res)
           return
         case "throttle": {
           const inSeconds = random() < 0.2
           const advisedMs = inSeconds ? 1000 : 20 + Math.floor(random() * 180)
+          const faultId = String(nextFaultId++)
           // Recorded when the head leaves, so the measured gap includes the client's receive time.
           sendJson(
             res,
             429,
-            inSeconds ? { "retry-after": "1" } : { "retry-after-ms": String(advisedMs) },
+            { "x-fault-id": faultId, ...(inSeconds ? { "retry-after": "1" } : { "retry-after-ms": String(advisedMs) }) },
             errorBody("Throttled", "Rate limit exceeded (fault proxy)")
           )
-          if (typeof requestId === "string") pending429.set(requestId, { at: performance.now(), advisedMs })
+          if (typeof requestId === "string") pending429.set(requestId, { at: performance.now(), advisedMs, faultId })
           return
         }
         case "error-before": {
@@ -182,6 +199,11 @@ export const start = (options: FaultProxyOptions): Promise<FaultProxy> => {
               res.writeHead(answer.status, responseHeaders(answer.headers, answer.body))
               res.write(answer.body.subarray(0, Math.floor(answer.body.length / 2)))
               setImmediate(() => req.socket.end())
+              return
+            case "stall-body":
+              res.writeHead(answer.status, responseHeaders(answer.headers, answer.body))
+              res.write(answer.body.subarray(0, Math.floor(answer.body.length / 2)))
+              stalled(res)
               return
             case "malformed": {
               const variant = random()
@@ -220,6 +242,7 @@ export const start = (options: FaultProxyOptions): Promise<FaultProxy> => {
         url: `http://127.0.0.1:${port}`,
         counts,
         retryGaps,
+        stallsAbandonedAfter,
         unansweredThrottles: () => pending429.size,
         close: () =>
           new Promise<void>((done) => {
