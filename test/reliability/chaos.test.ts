@@ -289,7 +289,7 @@ describe("chaos through a fault proxy", () => {
       expect(early).toEqual([])
       // Every stall was abandoned by the client's own timeout (not by the end of the run), and in time.
       expect(stallEnds.length).toBe(stalls)
-      expect(stallEnds[stallEnds.length - 1]!).toBeLessThan(Duration.toMillis(TIMEOUT) + 5_000)
+      expect(stallEnds[stallEnds.length - 1]!).toBeLessThan(Duration.toMillis(TIMEOUT) + 15_000)
       // The mix must really exercise the faults and still get most work done.
       for (const fault of FaultProxy.faults) expect(proxy.counts[fault]).toBeGreaterThan(0)
       expect(gaps.length).toBeGreaterThan(0)
