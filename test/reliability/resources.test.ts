@@ -134,7 +134,7 @@ describe("resources over build/use/close cycles", () => {
       ]).concat([["cycles per subject", CYCLES]])),
       notes: [
         `Each subject: ${WARMUP} warm-up cycles, then the baseline (process.getActiveResourcesInfo() by kind, heapUsed after a full GC), then ${CYCLES} cycles, each building the layer in a fresh scope, writing, reading and listing through a SecretClient, and closing the scope.`,
-        "Client cycles talk HTTP to an emulator CLI in a child process, so only the client's own handles are in the count. FetchHttpClient uses the global fetch dispatcher, whose pooled keep-alive sockets outlive the layer and close when idle; the time until back to baseline shows that wait.",
+        "Client cycles talk HTTP to an emulator CLI in a child process, so only the client's own handles are in the count. FetchHttpClient uses the process-wide fetch dispatcher, whose pooled keep-alive connection to the vault outlives each layer by design and is shared by the next cycle (it is part of the baseline after warm-up); the undici and node:http layers own their pools and close them with the layer. Time until back to baseline is polled every 100 ms.",
         `Targets: no resource kind above its baseline within ${SETTLE_MS / 1000} s of the last close; heap growth over the second half below ${MAX_GROWTH_PER_CYCLE / 1024} KiB per cycle. Negative values are GC noise; the all-cycles figure still includes warm-up (JIT and inline caches), which a standalone run of 2,000 TestVault cycles showed flattening to a few hundred bytes per cycle.`
       ]
     })
