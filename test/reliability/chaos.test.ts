@@ -5,6 +5,7 @@
  */
 import { Emulator } from "@effect-keyvault/emulator"
 import { Credential, PollingPolicy, RetryPolicy, SecretClient, SecretError } from "@effect-keyvault/secrets"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
@@ -95,7 +96,7 @@ describe("chaos through a fault proxy", () => {
         ),
         (p) => Effect.promise(() => p.close())
       )
-      const client = yield* SecretClient.make({
+      const options: SecretClient.SecretClientOptions = {
         vaultUrl: proxy.url,
         allowInsecureLoopback: true,
         // The emulator challenges for https://vault.azure.net; the proxy is on 127.0.0.1.
@@ -108,7 +109,13 @@ describe("chaos through a fault proxy", () => {
             ? Effect.zipRight(res.text, Effect.sync(() => read429.add(id)))
             : Effect.void
         }))
-      })
+      }
+      // Half the fibers use the undici client, half the global fetch one.
+      const transports = [
+        { label: "NodeHttpClient.layerUndici", client: yield* SecretClient.make(options) },
+        { label: "FetchHttpClient", client: yield* SecretClient.make(options).pipe(Effect.provide(FetchHttpClient.layer)) }
+      ] as const
+      const perTransport = new Map(transports.map((t) => [t.label, { operations: 0, successes: 0 }]))
 
       const acks: Array<Ack> = []
       /** Every value a set was attempted with, acknowledged or not. */
@@ -122,7 +129,13 @@ describe("chaos through a fault proxy", () => {
       const examples = new Map<string, string>()
       const count = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1)
 
-      const operation = (fiber: number, k: number, random: () => number, mine: Array<Ack>) => {
+      const operation = (
+        client: SecretClient.Service,
+        fiber: number,
+        k: number,
+        random: () => number,
+        mine: Array<Ack>
+      ) => {
         const name = `c${fiber}-${Math.floor(random() * NAMES_PER_FIBER)}`
         const op = pick(random, opWeights)
         switch (op) {
@@ -171,11 +184,15 @@ describe("chaos through a fault proxy", () => {
         Effect.gen(function*() {
           const random = prng(SEED + fiber + 1)
           const mine: Array<Ack> = []
+          const transport = transports[fiber % transports.length]!
+          const tally = perTransport.get(transport.label)!
           for (let k = 0; k < share; k++) {
             const started = performance.now()
-            const exit = yield* Effect.exit(Effect.timeout(operation(fiber, k, random, mine), HANG_BOUND))
+            const exit = yield* Effect.exit(Effect.timeout(operation(transport.client, fiber, k, random, mine), HANG_BOUND))
             slowest = Math.max(slowest, performance.now() - started)
+            tally.operations++
             if (Exit.isSuccess(exit)) {
+              tally.successes++
               count("success")
               continue
             }
@@ -242,6 +259,7 @@ describe("chaos through a fault proxy", () => {
         "requests through the proxy": Object.values(proxy.counts).reduce((a, b) => a + b, 0),
         "success share": percent(outcomes.get("success") ?? 0, total)
       }
+      for (const [label, t] of perTransport) figures[`success share via ${label}`] = percent(t.successes, t.operations)
       for (const [key, n] of [...outcomes].sort((a, b) => b[1] - a[1])) {
         if (key !== "success" && key !== "hang" && key !== "defect") figures[`failed as ${key}`] = `${n} (${percent(n, total)})`
       }
@@ -256,8 +274,8 @@ describe("chaos through a fault proxy", () => {
         "writes applied but reported as failed": appliedUnacknowledged,
         "stalled requests (no head, or half a body)": stalls,
         "stalled requests the client abandoned": stallEnds.length,
-        "stall to client abandoning it, median (ms)": stallEnds.length === 0 ? "n/a" : Math.round(stallEnds[Math.floor(stallEnds.length / 2)]!),
-        "stall to client abandoning it, max (ms)": stallEnds.length === 0 ? "n/a" : Math.round(stallEnds[stallEnds.length - 1]!),
+        "stalled request arrival to client abandoning it, median (ms)": stallEnds.length === 0 ? "n/a" : Math.round(stallEnds[Math.floor(stallEnds.length / 2)]!),
+        "stalled request arrival to client abandoning it, max (ms)": stallEnds.length === 0 ? "n/a" : Math.round(stallEnds[stallEnds.length - 1]!),
         "429s retried (gap measured at the proxy)": gaps.length,
         "retries sooner than Retry-After": early.length,
         "429s the client read": read429.size,
@@ -271,7 +289,7 @@ describe("chaos through a fault proxy", () => {
         title: "Chaos through a fault proxy",
         figures,
         notes: [
-          `Client: NodeHttpClient.layerUndici, timeout ${Duration.format(TIMEOUT)}, RetryPolicy.make(${JSON.stringify(RETRY)}), ` +
+          `Clients: NodeHttpClient.layerUndici (even fibers) and FetchHttpClient (odd fibers), each with timeout ${Duration.format(TIMEOUT)}, RetryPolicy.make(${JSON.stringify(RETRY)}), ` +
           `PollingPolicy interval 50 ms; operations: set / get / get a known version / update tags / list (≤ 40 items) / list versions / backup / set+delete+purge of a throwaway name.`,
           "Fault proxy (test/reliability/support/faultProxy.ts): a real HTTP server on 127.0.0.1 in front of the emulator; each request gets one fault drawn from fixed weights (seeded PRNG).",
           "Duplicate versions: PUT /secrets/{name} creates a version each time it is applied. When the server applied a PUT but the answer was lost (5xx after the server, reset or truncated response), the client cannot know it was applied and retries, as the Azure SDKs do; the retry creates a second version with the same value. Reads stay right (the latest version holds the intended value), only the version history has the extra entry. This is inherent to a non-idempotent PUT plus retry: Key Vault has no idempotency key for secrets.",

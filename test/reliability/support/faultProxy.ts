@@ -61,7 +61,7 @@ export interface FaultProxy {
   /** How often each fault was injected. */
   readonly counts: Record<Fault, number>
   readonly retryGaps: ReadonlyArray<RetryGap>
-  /** For each stalled request the client gave up on: ms from the stall to the client closing the connection. */
+  /** For each stalled request the client gave up on: ms from its arrival to the client closing the connection. */
   readonly stallsAbandonedAfter: ReadonlyArray<number>
   /** 429s whose request never came back (the client gave up, or the run ended). */
   readonly unansweredThrottles: () => number
@@ -91,12 +91,6 @@ export const start = (options: FaultProxyOptions): Promise<FaultProxy> => {
   let nextFaultId = 0
   const sockets = new Set<Socket>()
   const stallsAbandonedAfter: Array<number> = []
-  const stalled = (res: http.ServerResponse) => {
-    const at = performance.now()
-    // The client may have given up already (its timeout fired while the request was still arriving).
-    if (res.socket === null || res.socket.destroyed) stallsAbandonedAfter.push(0)
-    else res.on("close", () => stallsAbandonedAfter.push(performance.now() - at))
-  }
 
   const forward = (req: http.IncomingMessage, body: Buffer) =>
     new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
@@ -143,6 +137,11 @@ export const start = (options: FaultProxyOptions): Promise<FaultProxy> => {
     }
     const fault = options.choose(req)
     counts[fault]++
+    if (fault === "stall" || fault === "stall-body") {
+      // Registered at once: the client may give up while the request is still arriving.
+      const at = performance.now()
+      res.on("close", () => stallsAbandonedAfter.push(performance.now() - at))
+    }
     if (fault === "reset-request") {
       // Mid-request: after the head, before (or while) the body arrives.
       req.socket.destroy()
@@ -156,7 +155,6 @@ export const start = (options: FaultProxyOptions): Promise<FaultProxy> => {
       switch (fault) {
         case "stall":
           // Hold the request without a response head; the connection is closed by the client or by close().
-          stalled(res)
           return
         case "throttle": {
           const inSeconds = random() < 0.2
@@ -203,7 +201,6 @@ export const start = (options: FaultProxyOptions): Promise<FaultProxy> => {
             case "stall-body":
               res.writeHead(answer.status, responseHeaders(answer.headers, answer.body))
               res.write(answer.body.subarray(0, Math.floor(answer.body.length / 2)))
-              stalled(res)
               return
             case "malformed": {
               const variant = random()
