@@ -5,7 +5,8 @@
  *
  * The renderer knows no suite: any JSON that follows the contract in test/reliability/README.md
  * gets a section. A suite that was not re-run keeps its last figures and its own date.
- * `pnpm reliability --render` only re-renders.
+ * `pnpm reliability --render` only re-renders. `RELIABILITY_OUT` / `RELIABILITY_DOC` override the JSON
+ * directory and the rendered file.
  */
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -15,7 +16,7 @@ import { fileURLToPath } from "node:url"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const outDir = path.resolve(root, process.env.RELIABILITY_OUT ?? "docs/reliability")
-const docFile = path.join(root, "docs/reliability.md")
+const docFile = path.resolve(root, process.env.RELIABILITY_DOC ?? "docs/reliability.md")
 const command = ["pnpm reliability", ...process.argv.slice(2)].join(" ")
 
 interface SuiteJson {
@@ -64,7 +65,7 @@ const run = (): number => {
     vitest,
     [
       "run",
-      ...(filters.length > 0 ? filters.map((f) => `test/reliability/${f.replace(/(\.test\.ts)?$/, ".test.ts")}`) : ["test/reliability"]),
+      ...(filters.length > 0 ? filters.map((f) => `test/reliability/${f.replace(/(\.test\.ts)?$/, ".test.ts")}`) : ["test/reliability/"]),
       // One file at a time: the suites measure, and the machine is shared.
       "--no-file-parallelism",
       "--reporter=default",
