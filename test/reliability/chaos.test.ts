@@ -111,7 +111,7 @@ describe("chaos through a fault proxy", () => {
             const sent = performance.now()
             return Effect.tap(execute, (res) => {
               const id = res.headers["x-fault-id"]
-              return res.status === 429 && id !== undefined
+              return (res.status === 429 || res.status === 503) && id !== undefined
                 ? Effect.zipRight(
                   res.text,
                   Effect.sync(() => {
@@ -290,11 +290,11 @@ describe("chaos through a fault proxy", () => {
         "stalled requests the client abandoned": stallEnds.length,
         "stalled request arrival to client abandoning it, median (ms)": stallEnds.length === 0 ? "n/a" : Math.round(stallEnds[Math.floor(stallEnds.length / 2)]!),
         "stalled request arrival to client abandoning it, max (ms)": stallEnds.length === 0 ? "n/a" : Math.round(stallEnds[stallEnds.length - 1]!),
-        "429s retried (gap measured at the proxy)": gaps.length,
+        "429s and 503s with a wait, retried (gap measured at the proxy)": gaps.length,
         "retries sooner than Retry-After": early.length,
-        "429s the client read in time (judged)": read429.size,
-        "429s read late in their attempt (not judged: the timeout may have won)": read429Late,
-        "retries sooner than Retry-After of a 429 not read in time": earlyUnread.length,
+        "of which the client read the answer in time (judged)": read429.size,
+        "answers read late in their attempt (not judged: the timeout may have won)": read429Late,
+        "retries sooner than Retry-After of an answer not read in time": earlyUnread.length,
         "Retry-After overshoot median (ms)": overshoot.length === 0 ? "n/a" : Number(overshoot[Math.floor(overshoot.length / 2)]!.toFixed(1)),
         "Retry-After overshoot max (ms)": overshoot.length === 0 ? "n/a" : Number(overshoot[overshoot.length - 1]!.toFixed(1))
       })
@@ -312,7 +312,7 @@ describe("chaos through a fault proxy", () => {
           "Writes applied but reported as failed: the server applied the PUT, but every attempt's answer was lost or malformed (a malformed 200 is not retried), so the caller saw a typed error. A caller that must know should read the secret back.",
           ...early.map((g) => `Early retry: Retry-After ${g.advisedMs} ms, retried after ${g.gapMs.toFixed(1)} ms.`),
           ...[...examples].map(([tag, message]) => `Example ${tag}: ${message}`),
-          "Retry-After: the gap is measured at the proxy from sending the 429 to the same x-ms-client-request-id arriving again; 20 % of 429s say `Retry-After: 1` (seconds), the rest `retry-after-ms` 20–200."
+          "Retry-After: the gap is measured at the proxy from sending the 429 (or a 503 with a wait) to the same x-ms-client-request-id arriving again; 20 % of 429s say `Retry-After: 1` (seconds), the rest and 40 % of injected 503s `retry-after-ms` 20–200."
         ]
       })
 

@@ -14,7 +14,7 @@ export const faults = [
   "none",
   /** 429 with `Retry-After` (seconds) or `retry-after-ms`; never forwarded. */
   "throttle",
-  /** 500/503 without forwarding: the server never saw the request. */
+  /** 500/503 without forwarding (some 503s with `retry-after-ms`): the server never saw the request. */
   "error-before",
   /** Forwarded (the server applied it), then the answer is replaced by 500/503. */
   "error-after",
@@ -48,11 +48,11 @@ export const forwarded: ReadonlySet<Fault> = new Set([
 ])
 
 export interface RetryGap {
-  /** What the 429 asked for. */
+  /** What the 429 (or 503) asked for. */
   readonly advisedMs: number
   /** From the 429 leaving the proxy to the same request (same x-ms-client-request-id) arriving again. */
   readonly gapMs: number
-  /** The `x-fault-id` header of the 429, so the client side can tell which 429s it actually read. */
+  /** The `x-fault-id` header of the answer, so the client side can tell which ones it actually read. */
   readonly faultId: string
 }
 
@@ -126,6 +126,26 @@ export const start = (options: FaultProxyOptions): Promise<FaultProxy> => {
     res.end(body)
   }
 
+  /** An answer with a wait (`Retry-After` in seconds or `retry-after-ms`), tagged for the gap measurement. */
+  const advise = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    status: number,
+    advisedMs: number,
+    inSeconds: boolean,
+    code: string,
+    message: string
+  ) => {
+    const faultId = String(nextFaultId++)
+    const wait: Record<string, string> = inSeconds
+      ? { "retry-after": String(advisedMs / 1000) }
+      : { "retry-after-ms": String(advisedMs) }
+    sendJson(res, status, { "x-fault-id": faultId, ...wait }, errorBody(code, message))
+    // Recorded once the answer has left, so the measured gap includes the client's receive time.
+    const requestId = req.headers["x-ms-client-request-id"]
+    if (typeof requestId === "string") pending429.set(requestId, { at: performance.now(), advisedMs, faultId })
+  }
+
   const server = http.createServer((req, res) => {
     const requestId = req.headers["x-ms-client-request-id"]
     if (typeof requestId === "string") {
@@ -158,21 +178,17 @@ export const start = (options: FaultProxyOptions): Promise<FaultProxy> => {
           return
         case "throttle": {
           const inSeconds = random() < 0.2
-          const advisedMs = inSeconds ? 1000 : 20 + Math.floor(random() * 180)
-          const faultId = String(nextFaultId++)
-          // Recorded when the head leaves, so the measured gap includes the client's receive time.
-          sendJson(
-            res,
-            429,
-            { "x-fault-id": faultId, ...(inSeconds ? { "retry-after": "1" } : { "retry-after-ms": String(advisedMs) }) },
-            errorBody("Throttled", "Rate limit exceeded (fault proxy)")
-          )
-          if (typeof requestId === "string") pending429.set(requestId, { at: performance.now(), advisedMs, faultId })
+          advise(req, res, 429, inSeconds ? 1000 : 20 + Math.floor(random() * 180), inSeconds, "Throttled", "Rate limit exceeded (fault proxy)")
           return
         }
         case "error-before": {
           const status = random() < 0.5 ? 500 : 503
-          sendJson(res, status, {}, errorBody("InternalServerError", "Injected before the server (fault proxy)"))
+          // Some 503s say when to come back, as the service does while it is busy.
+          if (status === 503 && random() < 0.4) {
+            advise(req, res, 503, 20 + Math.floor(random() * 180), false, "ServiceUnavailable", "Injected before the server (fault proxy)")
+          } else {
+            sendJson(res, status, {}, errorBody("InternalServerError", "Injected before the server (fault proxy)"))
+          }
           return
         }
         default:
