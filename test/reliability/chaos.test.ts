@@ -291,9 +291,9 @@ describe("chaos through a fault proxy", () => {
         "stalled request arrival to client abandoning it, median (ms)": stallEnds.length === 0 ? "n/a" : Math.round(stallEnds[Math.floor(stallEnds.length / 2)]!),
         "stalled request arrival to client abandoning it, max (ms)": stallEnds.length === 0 ? "n/a" : Math.round(stallEnds[stallEnds.length - 1]!),
         "429s and 503s with a wait, retried (gap measured at the proxy)": gaps.length,
-        "retries sooner than Retry-After": early.length,
-        "of which the client read the answer in time (judged)": read429.size,
-        "answers read late in their attempt (not judged: the timeout may have won)": read429Late,
+        "answers with a wait the client read in time (judged)": read429.size,
+        "retries sooner than Retry-After (judged answers)": early.length,
+        "answers with a wait read late in their attempt (not judged: the timeout may have won)": read429Late,
         "retries sooner than Retry-After of an answer not read in time": earlyUnread.length,
         "Retry-After overshoot median (ms)": overshoot.length === 0 ? "n/a" : Number(overshoot[Math.floor(overshoot.length / 2)]!.toFixed(1)),
         "Retry-After overshoot max (ms)": overshoot.length === 0 ? "n/a" : Number(overshoot[overshoot.length - 1]!.toFixed(1))
