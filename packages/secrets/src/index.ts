@@ -184,3 +184,17 @@ export * as SecretConfigProvider from "./SecretConfigProvider.js"
  * ```
  */
 export * as SecretError from "./SecretError.js"
+
+/**
+ * Soft-delete-aware writes: `upsertSecret` (recover or purge a soft-deleted name, then set) and `deleteAndPurge`.
+ *
+ * @since 0.2.0
+ *
+ * @example
+ * ```ts
+ * import { SecretWrites } from "@effect-keyvault/secrets"
+ *
+ * const write = SecretWrites.upsertSecret("db-password", "s3cret", { onDeleted: "recover" })
+ * ```
+ */
+export * as SecretWrites from "./SecretWrites.js"
