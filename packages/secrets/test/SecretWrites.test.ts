@@ -4,11 +4,11 @@
 import { assert, describe, it } from "@effect/vitest"
 // Relative: this package cannot depend on the emulator (the emulator depends on it).
 import { TestVault } from "../../emulator/src/index.js"
-import { Chunk, Clock, Effect, Fiber, Option, Redacted, Stream, TestClock } from "effect"
+import { Chunk, Clock, Duration, Effect, Fiber, Option, Redacted, Stream, TestClock } from "effect"
 import { PollingPolicy, SecretClient, SecretWrites } from "../src/index.js"
 
 /** Runs `effect` while moving the TestClock in steps; returns its result and the simulated time it took. */
-const onClock = <A, E, R>(effect: Effect.Effect<A, E, R>, step = "250 millis") =>
+const onClock = <A, E, R>(effect: Effect.Effect<A, E, R>, step: Duration.DurationInput = "250 millis") =>
   Effect.gen(function*() {
     const start = yield* Clock.currentTimeMillis
     const fiber = yield* Effect.fork(effect)
