@@ -198,3 +198,18 @@ export * as SecretError from "./SecretError.js"
  * ```
  */
 export * as SecretWrites from "./SecretWrites.js"
+
+/**
+ * Change streams: `watch` polls the listings and emits typed changes (new version, enabled/disabled, expiry
+ * approaching, deleted, recovered, purged). Azure Event Grid is the push alternative.
+ *
+ * @since 0.2.0
+ *
+ * @example
+ * ```ts
+ * import { SecretWatch } from "@effect-keyvault/secrets"
+ *
+ * const changes = SecretWatch.watch({ names: ["db-password"], interval: "1 minute" })
+ * ```
+ */
+export * as SecretWatch from "./SecretWatch.js"
