@@ -208,6 +208,8 @@ export const upsertSecret = (
         continue
       }
       if (e.reason !== "DeletedButRecoverable" || onDeleted === "fail") return yield* e
+      // Deleted again after our recover or purge (another writer): pace the next attempt on the schedule.
+      if (pending !== "deleting") yield* wait(pending)
       if (onDeleted === "recover") {
         pending = "recovering"
         const recovered = yield* Effect.either(client.recoverDeletedSecret(name))
