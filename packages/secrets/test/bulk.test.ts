@@ -6,8 +6,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 // Relative: this package cannot depend on the emulator (the emulator depends on it).
-import { Emulator } from "../../emulator/src/index.js"
-import { Chunk, Effect, Either, Layer, Redacted, Stream } from "effect"
+import { Emulator, TestVault } from "../../emulator/src/index.js"
+import { Chunk, Effect, Either, Fiber, Layer, Option, Redacted, Stream, TestClock } from "effect"
 import { Credential, SecretClient } from "../src/index.js"
 
 const TOKEN = "emulator-token"
@@ -111,4 +111,23 @@ describe("getSecretsStream", () => {
       assert.isTrue(Chunk.every(out, (r) => Either.isRight(r.result)))
       assert.strictEqual(log.filter((e) => e.status === 401).length, 1)
     }))
+})
+
+describe("getSecrets through TestVault faults", () => {
+  it.effect("a name the vault keeps failing (500, retried) ends as its own HttpError; the batch completes", () =>
+    Effect.gen(function*() {
+      const vault = yield* TestVault.TestVault
+      const client = yield* SecretClient.SecretClient
+      yield* vault.inject({ operation: "getSecret", name: "b", status: 500, times: "always" })
+      const fiber = yield* Effect.fork(client.getSecrets(["a", "b", "c"]))
+      // The retry policy's waits run on the TestClock.
+      for (let i = 0; i < 120 && Option.isNone(yield* Fiber.poll(fiber)); i++) yield* TestClock.adjust("1 second")
+      const results = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(
+        results.map((r) => Either.isRight(r.result) ? "ok" : r.result.left._tag),
+        ["ok", "HttpError", "ok"]
+      )
+      const gets = (yield* vault.exchanges).filter((x) => x.operation === "getSecret")
+      assert.isAbove(gets.filter((x) => x.name === "b").length, 1) // retried before giving up
+    }).pipe(Effect.provide(TestVault.layer({ seed: ["a", "b", "c"].map((name) => ({ name, value: name })) }))))
 })
