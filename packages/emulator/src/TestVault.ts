@@ -38,6 +38,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Credential from "@effect-keyvault/secrets/Credential"
+import * as Bulk from "@effect-keyvault/secrets/internal/bulk"
 import * as SecretClient from "@effect-keyvault/secrets/SecretClient"
 import type * as SecretError from "@effect-keyvault/secrets/SecretError"
 import * as Context from "effect/Context"
@@ -508,6 +509,16 @@ const instrument = (
     wrapped[method] = (...args: ReadonlyArray<unknown>) =>
       Stream.unwrap(gate(method, args).pipe(Effect.as(Stream.suspend(() => original(...args)))))
   }
+  // Bulk reads go through the instrumented getSecret: each name is a recorded call that faults apply to.
+  const getSecret = wrapped.getSecret as SecretClient.Service["getSecret"]
+  wrapped.getSecrets = ((names, options) =>
+    Bulk.getAll(client.vaultUrl, (name) => getSecret(name), names, options?.concurrency)) satisfies SecretClient.Service[
+      "getSecrets"
+    ]
+  wrapped.getSecretsStream = ((names, options) =>
+    Bulk.stream(client.vaultUrl, (name) => getSecret(name), names, options?.concurrency)) satisfies SecretClient.Service[
+      "getSecretsStream"
+    ]
   wrapped.sendRequest = (request: HttpClientRequest.HttpClientRequest) =>
     Ref.update(calls, (all) => [...all, { operation: "sendRequest" as const, name: undefined }]).pipe(
       Effect.zipRight(client.sendRequest(request))

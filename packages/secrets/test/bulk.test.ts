@@ -8,7 +8,7 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 // Relative: this package cannot depend on the emulator (the emulator depends on it).
 import { Emulator, TestVault } from "../../emulator/src/index.js"
 import { Chunk, Effect, Either, Fiber, Layer, Option, Redacted, Stream, TestClock } from "effect"
-import { Credential, SecretClient } from "../src/index.js"
+import { Credential, SecretClient, SecretError } from "../src/index.js"
 
 const TOKEN = "emulator-token"
 
@@ -129,5 +129,27 @@ describe("getSecrets through TestVault faults", () => {
       )
       const gets = (yield* vault.exchanges).filter((x) => x.operation === "getSecret")
       assert.isAbove(gets.filter((x) => x.name === "b").length, 1) // retried before giving up
+    }).pipe(Effect.provide(TestVault.layer({ seed: ["a", "b", "c"].map((name) => ({ name, value: name })) }))))
+
+  it.effect("TestVault records each name of a bulk read as a getSecret call, and its fail faults apply per name", () =>
+    Effect.gen(function*() {
+      const vault = yield* TestVault.TestVault
+      const client = yield* SecretClient.SecretClient
+      yield* vault.inject({
+        operation: "getSecret",
+        name: "b",
+        fail: new SecretError.Forbidden({ vault: vault.vaultUrl, name: "b", status: 403, message: "denied by test" })
+      })
+      const results = yield* client.getSecrets(["a", "b", "c"], { concurrency: 1 })
+      assert.deepStrictEqual(
+        results.map((r) => Either.isRight(r.result) ? "ok" : r.result.left._tag),
+        ["ok", "Forbidden", "ok"]
+      )
+      const streamed = yield* client.getSecretsStream(["b"]).pipe(Stream.runCollect)
+      assert.isTrue(Either.isRight(Chunk.unsafeHead(streamed).result)) // the fault was used once
+      assert.deepStrictEqual(
+        (yield* vault.calls).map((c) => `${c.operation} ${c.name}`),
+        ["getSecret a", "getSecret b", "getSecret c", "getSecret b"]
+      )
     }).pipe(Effect.provide(TestVault.layer({ seed: ["a", "b", "c"].map((name) => ({ name, value: name })) }))))
 })
