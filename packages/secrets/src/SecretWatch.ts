@@ -200,7 +200,7 @@ const diff = (
  * A `Stream` of {@link SecretChange}s of the matching secrets, by polling `listPropertiesOfSecrets` and
  * `listDeletedSecrets` every `interval` (the first poll at once: the first event is the current state as a
  * `Snapshot`). A failed poll fails the stream with the listing's typed error: add `Stream.retry` to ride out
- * outages. Values are never read.
+ * outages (a retried watch starts over with a fresh `Snapshot`, to re-sync from). Values are never read.
  *
  * Azure Event Grid is the push alternative (no polling; needs an Event Grid subscription on the vault).
  *

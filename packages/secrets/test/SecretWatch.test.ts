@@ -4,7 +4,7 @@
 import { assert, describe, it } from "@effect/vitest"
 // Relative: this package cannot depend on the emulator (the emulator depends on it).
 import { TestVault } from "../../emulator/src/index.js"
-import { Chunk, Duration, Effect, Fiber, Queue, Stream, TestClock } from "effect"
+import { Chunk, Duration, Effect, Fiber, Queue, Schedule, Stream, TestClock } from "effect"
 import { SecretClient, SecretWatch } from "../src/index.js"
 
 /** Starts a watch in the background; `next(n)` moves the clock one interval and returns the events since. */
@@ -107,5 +107,29 @@ describe("watch", () => {
       assert.strictEqual(e._tag, "Forbidden")
       const bad = yield* Effect.flip(Stream.runDrain(SecretWatch.watch({ interval: "10 millis" })))
       assert.strictEqual(bad._tag, "InvalidArgument")
+    }).pipe(Effect.provide(TestVault.layer())))
+
+  it.scoped("with Stream.retry a failed poll is ridden out: the watch re-syncs with a fresh Snapshot", () =>
+    Effect.gen(function*() {
+      const vault = yield* TestVault.TestVault
+      const client = yield* SecretClient.SecretClient
+      yield* client.setSecret("r", "1")
+      const fiber = yield* SecretWatch.watch({ interval: "10 seconds" }).pipe(
+        Stream.retry(Schedule.spaced("5 seconds")),
+        Stream.take(3),
+        Stream.runCollect,
+        Effect.fork
+      )
+      yield* TestClock.adjust("1 millis")
+      yield* vault.inject({ operation: "listDeletedSecrets", status: 403, times: 1 })
+      yield* TestClock.adjust("10 seconds") // the failed poll
+      yield* client.setSecret("s", "1")
+      yield* TestClock.adjust("5 seconds") // retried: fresh snapshot
+      yield* client.setSecret("t", "1")
+      yield* TestClock.adjust("10 seconds")
+      const events = Chunk.toArray(yield* Fiber.join(fiber))
+      assert.deepStrictEqual(tags(events), ["Snapshot", "Snapshot", "Created t"])
+      const resync = events[1]
+      if (resync._tag === "Snapshot") assert.deepStrictEqual(resync.secrets.map((p) => p.name).sort(), ["r", "s"])
     }).pipe(Effect.provide(TestVault.layer())))
 })
