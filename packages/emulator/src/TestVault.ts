@@ -526,6 +526,9 @@ const instrument = (
     wrapped[method] = (...args: ReadonlyArray<unknown>) =>
       Stream.unwrap(gate(method, args).pipe(Effect.as(Stream.suspend(() => original(...args)))))
   }
+  // Bulk reads go through the instrumented getSecret: each name is a recorded call that faults apply to.
+  const getSecret = wrapped.getSecret as SecretClient.Service["getSecret"]
+  Object.assign(wrapped, SecretClient.bulkReads({ vaultUrl: client.vaultUrl, getSecret }))
   wrapped.sendRequest = (request: HttpClientRequest.HttpClientRequest) =>
     Ref.update(calls, (all) => [...all, { operation: "sendRequest" as const, name: undefined }]).pipe(
       Effect.zipRight(client.sendRequest(request))

@@ -39,6 +39,7 @@ import * as Context from "effect/Context"
 import type * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -48,6 +49,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as ApiVersion from "./ApiVersion.js"
 import * as Credential from "./Credential.js"
+import * as Bulk from "./internal/bulk.js"
 import * as Pipeline from "./internal/pipeline.js"
 import * as Redaction from "./internal/redaction.js"
 import * as Transform from "./internal/transform.js"
@@ -410,6 +412,50 @@ export interface GetSecretOptions {
 }
 
 /**
+ * Options of {@link Service.getSecrets} and {@link Service.getSecretsStream}.
+ *
+ * @since 0.2.0
+ * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const options: SecretClient.GetSecretsOptions = { concurrency: 16 }
+ * const load = Effect.flatMap(SecretClient.SecretClient, (client) => client.getSecrets(["db-password", "api-key"], options))
+ * ```
+ */
+export interface GetSecretsOptions {
+  /** Reads in flight at once: an integer in 1..256, default 8. */
+  readonly concurrency?: number | undefined
+}
+
+/**
+ * One name's outcome in a bulk read: the secret, or the typed error of that name alone.
+ *
+ * @since 0.2.0
+ * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect, Either } from "effect"
+ *
+ * const missing = (results: ReadonlyArray<SecretClient.GetSecretsResult>) =>
+ *   results.filter((r) => Either.isLeft(r.result)).map((r) => r.name)
+ * const program = Effect.flatMap(SecretClient.SecretClient, (client) => client.getSecrets(["a", "b"])).pipe(
+ *   Effect.map(missing)
+ * )
+ * ```
+ */
+export interface GetSecretsResult {
+  /** The name as given. */
+  readonly name: string
+  readonly result: Either.Either<KeyVaultSecret, GetSecretError>
+}
+
+/**
  * The properties to change on one version (the value itself cannot be updated).
  *
  * @since 0.1.0
@@ -586,6 +632,20 @@ export interface Service {
   ) => Effect.Effect<KeyVaultSecret, SetSecretError>
   /** GET /secrets/{name}/{version}. */
   readonly getSecret: (name: string, options?: GetSecretOptions) => Effect.Effect<KeyVaultSecret, GetSecretError>
+  /**
+   * Read many secrets (latest versions) under a concurrency budget: one result per name, in input order, so one
+   * missing or forbidden name never fails the batch. Names equal up to case are read once. Concurrent first
+   * requests share one challenge round trip and one token. Fails only for an invalid `concurrency`.
+   */
+  readonly getSecrets: (
+    names: Iterable<string>,
+    options?: GetSecretsOptions
+  ) => Effect.Effect<ReadonlyArray<GetSecretsResult>, SecretError.InvalidArgument>
+  /** {@link Service.getSecrets} for large or streamed sets: results flow out in input order as they are read. */
+  readonly getSecretsStream: <E = never, R = never>(
+    names: Iterable<string> | Stream.Stream<string, E, R>,
+    options?: GetSecretsOptions
+  ) => Stream.Stream<GetSecretsResult, E | SecretError.InvalidArgument, R>
   /** PATCH /secrets/{name}/{version}: properties only, never the value. */
   readonly updateSecretProperties: (
     name: string,
@@ -979,6 +1039,36 @@ const validateOptions = (options: SecretClientOptions) =>
     }
     return { apiVersion, timeout, vault }
   })
+
+/**
+ * The bulk reads ({@link Service.getSecrets}, {@link Service.getSecretsStream}) over any `getSecret`: one
+ * result per name, one read per distinct name, under a concurrency budget. `make` builds its own with it; a
+ * test layer or decorator that instruments `getSecret` uses it so bulk reads go through the instrumented path.
+ *
+ * @since 0.2.0
+ * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * // A decorator that logs every read, bulk reads included
+ * const logged = (client: SecretClient.Service): SecretClient.Service => {
+ *   const getSecret: SecretClient.Service["getSecret"] = (name, options) =>
+ *     Effect.zipRight(Effect.logDebug(`read ${name}`), client.getSecret(name, options))
+ *   return { ...client, getSecret, ...SecretClient.bulkReads({ vaultUrl: client.vaultUrl, getSecret }) }
+ * }
+ * ```
+ */
+export const bulkReads = (
+  client: Pick<Service, "vaultUrl" | "getSecret">
+): Pick<Service, "getSecrets" | "getSecretsStream"> => ({
+  getSecrets: (names, options) =>
+    Bulk.getAll(client.vaultUrl, (name) => client.getSecret(name), names, options?.concurrency),
+  getSecretsStream: (names, options) =>
+    Bulk.stream(client.vaultUrl, (name) => client.getSecret(name), names, options?.concurrency)
+})
 
 /**
  * Build the service. The optional {@link RetryPolicy.RetryPolicy} and {@link PollingPolicy.PollingPolicy}
@@ -1504,6 +1594,7 @@ export const make = (
       setSecretRaw(name, value, opts).pipe(Effect.catchTag("NotFound", asHttpError))
     const getSecret: Service["getSecret"] = (name, opts) =>
       getSecretRaw(name, opts).pipe(Effect.catchTag("Exists", asHttpError))
+    const { getSecrets, getSecretsStream } = bulkReads({ vaultUrl, getSecret })
     const updateSecretProperties: Service["updateSecretProperties"] = (name, opts) =>
       updateSecretPropertiesRaw(name, opts).pipe(Effect.catchTag("Exists", asHttpError))
     const getDeletedSecret: Service["getDeletedSecret"] = (name) =>
@@ -1518,6 +1609,8 @@ export const make = (
       apiVersion,
       setSecret,
       getSecret,
+      getSecrets,
+      getSecretsStream,
       updateSecretProperties,
       deleteSecret,
       beginDeleteSecret,

@@ -105,6 +105,7 @@ export const make = (
     const vaultPath = vault.pathname.replace(/\/+$/, "")
     const challengeRef = yield* Ref.make(Option.none<ChallengeState>())
     const tokenRef = yield* SynchronizedRef.make(Option.none<CachedToken>())
+    const firstProbe = yield* Effect.makeSemaphore(1)
 
     const credentialError = (ctx: Ctx, e: Credential.TokenError) =>
       new SecretError.CredentialError({
@@ -257,11 +258,19 @@ export const make = (
         return res
       })
 
-    const attempt = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) =>
+    type Probed =
+      | { readonly _tag: "Response"; readonly res: HttpClientResponse.HttpClientResponse }
+      | { readonly _tag: "Challenge"; readonly state: ChallengeState; readonly fresh: boolean }
+
+    const probedResponse = (res: HttpClientResponse.HttpClientResponse): Probed => ({ _tag: "Response", res })
+    const probedChallenge = (state: ChallengeState, fresh: boolean): Probed => ({ _tag: "Challenge", state, fresh })
+
+    // First request of this client: no token, no body; the 401 challenge says where to get a token.
+    const probeOnce = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) =>
       Effect.gen(function*() {
-        const known = yield* Ref.get(challengeRef)
-        if (Option.isSome(known)) return yield* sendAuthorized(request, known.value, ctx, true)
-        // First request of this client: no token, no body; the 401 challenge says where to get a token.
+        // Another fiber's probe may have finished while this one waited for the lock.
+        const again = yield* Ref.get(challengeRef)
+        if (Option.isSome(again)) return probedChallenge(again.value, false)
         const probe = HttpClientRequest.setBody(request, HttpBody.empty)
         const res = yield* execute(probe, ctx)
         // Anything but a challenge goes back to the retry loop as is (429/503/5xx are retried and probe
@@ -278,14 +287,26 @@ export const make = (
                 `instead of a 401 challenge; the request body was not sent. Is vaultUrl a Key Vault endpoint?`
             )
           }
-          return res
+          return probedResponse(res)
         }
         const header = headerOf(res, "www-authenticate")
-        if (header === undefined) return res
+        if (header === undefined) return probedResponse(res)
         const accepted = yield* acceptChallenge(Challenge.parseWWWAuthenticate(header), ctx)
-        if (Option.isNone(accepted)) return res
+        if (Option.isNone(accepted)) return probedResponse(res)
         yield* drain(res)
-        return yield* sendAuthorized(request, accepted.value, ctx, false)
+        return probedChallenge(accepted.value, true)
+      })
+
+    const attempt = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) =>
+      Effect.gen(function*() {
+        const known = yield* Ref.get(challengeRef)
+        if (Option.isSome(known)) return yield* sendAuthorized(request, known.value, ctx, true)
+        // Single flight: N concurrent first requests (a bulk read at start-up) wait for one probe and share
+        // its challenge, instead of each paying a 401 round trip.
+        const probed = yield* firstProbe.withPermits(1)(probeOnce(request, ctx))
+        if (probed._tag === "Response") return probed.res
+        // A challenge this attempt just accepted is not re-negotiated on a second 401.
+        return yield* sendAuthorized(request, probed.state, ctx, !probed.fresh)
       })
 
     const checkUrl = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) =>
