@@ -16,7 +16,14 @@ interface Conditions {
   readonly default: string
 }
 
-for (const name of ["secrets", "emulator"]) {
+// The executables each package ships (package.json "bin", when published).
+const bins: Record<string, Record<string, string>> = {
+  secrets: {},
+  emulator: { "effect-keyvault-emulator": "./dist/esm/bin.js" },
+  cli: { "effect-keyvault": "./dist/esm/bin.js" }
+}
+
+for (const name of ["secrets", "emulator", "cli"]) {
   const dir = path.join(root, "packages", name)
   const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"))
   const modules = fs.readdirSync(path.join(dir, "src")).filter((f) => /^[A-Z]\w*\.ts$/.test(f)).map((f) => f.slice(0, -3))
@@ -47,6 +54,22 @@ for (const name of ["secrets", "emulator"]) {
       assert.strictEqual(pkg.engines.node, ">=20")
       assert.strictEqual(pkg.repository.directory, `packages/${name}`)
       assert.strictEqual(pkg.license, "MIT")
+    })
+
+    it("publishes its executables from dist, marked as having side effects, with a shebang in the source", () => {
+      assert.deepStrictEqual(pkg.publishConfig.bin ?? {}, bins[name])
+      assert.isUndefined(pkg.bin, "a workspace bin would point at dist before it is built")
+      for (const file of Object.values(bins[name]!)) {
+        assert.include(pkg.sideEffects, file)
+        const source = `./src/${path.basename(file, ".js")}.ts`
+        assert.include(pkg.sideEffects, source)
+        assert.match(fs.readFileSync(path.join(dir, source), "utf8"), /^#!\/usr\/bin\/env node\n/)
+      }
+    })
+
+    it("peers on the Effect 3.x line only (npm refuses Effect 4 at install time)", () => {
+      assert.match(pkg.peerDependencies.effect, /^\^3\.\d+\.\d+$/)
+      assert.match(pkg.peerDependencies["@effect/platform"] ?? "^0.97.0", /^\^0\.\d+\.\d+$/)
     })
   })
 }
