@@ -77,6 +77,14 @@ for (const name of ["secrets", "emulator", "cli"]) {
       }
     })
 
+    it.runIf(fs.existsSync(path.join(dir, "src/internal/version.ts")))(
+      "--version and the user agent report the package.json version (src/internal/version.ts)",
+      async () => {
+        const module = await import(path.join(dir, "src/internal/version.ts"))
+        assert.strictEqual(module.version ?? module.packageVersion, pkg.version)
+      }
+    )
+
     it("peers on the Effect 3.x line only (npm refuses Effect 4 at install time)", () => {
       assert.match(pkg.peerDependencies.effect, /^\^3\.\d+\.\d+$/)
       assert.match(pkg.peerDependencies["@effect/platform"] ?? "^0.97.0", /^\^0\.\d+\.\d+$/)
