@@ -59,3 +59,27 @@ fs.writeFileSync(path.join(dist, "cjs/package.json"), JSON.stringify({ type: "co
 
 const bin = path.join(dist, "esm/bin.js")
 if (fs.existsSync(bin)) fs.chmodSync(bin, 0o755)
+
+// --bundle-bin (the CLI): bin.ts bundled into dist/bin/bundle.js, run by the package's src/launcher.mjs, copied
+// to dist/bin/. The library modules stay unbundled above. Optional peers stay imports resolved at run time.
+if (process.argv.includes("--bundle-bin")) {
+  const pkg = JSON.parse(fs.readFileSync(path.join(cwd, "package.json"), "utf8"))
+  const optional = Object.keys(pkg.peerDependenciesMeta ?? {}).filter((name) => pkg.peerDependenciesMeta[name].optional)
+  require("esbuild").buildSync({
+    absWorkingDir: cwd,
+    entryPoints: ["src/bin.ts"],
+    outfile: "dist/bin/bundle.js",
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    external: optional.flatMap((name) => [name, `${name}/*`]),
+    tsconfig: "tsconfig.build.json",
+    // Bundled CommonJS dependencies call require(), which an ES module does not have.
+    banner: { js: "import { createRequire as __createRequire } from \"node:module\"; const require = __createRequire(import.meta.url);" },
+    legalComments: "eof",
+    logLevel: "warning"
+  })
+  fs.copyFileSync(path.join(cwd, "src/launcher.mjs"), path.join(dist, "bin/effect-keyvault.js"))
+  fs.chmodSync(path.join(dist, "bin/effect-keyvault.js"), 0o755)
+}

@@ -8,8 +8,8 @@ import { fileURLToPath } from "node:url"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const tarballs = fs.readdirSync(path.join(root, ".tarballs")).filter((f) => f.endsWith(".tgz")).sort()
-if (tarballs.length !== 2) {
-  console.error(`expected 2 tarballs in .tarballs/, found ${tarballs.length}; run \`pnpm run pack\` first`)
+if (tarballs.length !== 3) {
+  console.error(`expected 3 tarballs in .tarballs/, found ${tarballs.length}; run \`pnpm run pack\` first`)
   process.exit(1)
 }
 const bin = (name) => path.join(root, "node_modules/.bin", name)

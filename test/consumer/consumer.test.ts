@@ -1,8 +1,8 @@
 /**
  * Consumer smoke test (issue 7): what a user does with the packages, outside this workspace.
  *
- * `beforeAll` builds and packs both packages (`pnpm run pack`), creates a project in the OS temp dir, and
- * installs the two tarballs plus pinned Effect 3.x dependencies from the npm registry with npm (not pnpm).
+ * `beforeAll` builds and packs the three packages (`pnpm run pack`), creates a project in the OS temp dir, and
+ * installs the tarballs plus pinned Effect 3.x dependencies from the npm registry with npm (not pnpm).
  * Each `it` is then one check a user would make. Figures (tarball sizes and file counts, install and
  * install-to-first-secret times) are printed and written to `.tarballs/consumer-smoke-node<major>.json`.
  *
@@ -60,19 +60,20 @@ interface Ran {
 const run = (
   command: string,
   args: ReadonlyArray<string>,
-  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string }
 ): Promise<Ran> =>
   new Promise((resolve, reject) => {
     const started = performance.now()
     const child = spawn(command, [...args], {
       cwd: options.cwd,
       env: options.env ?? userEnv(),
-      stdio: ["ignore", "pipe", "pipe"]
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"]
     })
+    if (options.input !== undefined) child.stdin!.end(options.input)
     let stdout = ""
     let stderr = ""
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
+    child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()))
+    child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()))
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000)
     child.on("error", (e) => {
       clearTimeout(timer)
@@ -141,6 +142,7 @@ describe("consumer project (packed tarballs + npm registry, outside the workspac
     figures.packMs = pack.ms
     tarballs = fs.readdirSync(tarballDir).filter((f) => f.endsWith(".tgz")).sort().map((f) => path.join(tarballDir, f))
     expect(tarballs.map((f) => path.basename(f))).toEqual([
+      expect.stringMatching(/^effect-keyvault-cli-\d+\.\d+\.\d+\.tgz$/),
       expect.stringMatching(/^effect-keyvault-emulator-\d+\.\d+\.\d+\.tgz$/),
       expect.stringMatching(/^effect-keyvault-secrets-\d+\.\d+\.\d+\.tgz$/)
     ])
@@ -187,7 +189,7 @@ describe("consumer project (packed tarballs + npm registry, outside the workspac
     }
   }, 60_000)
 
-  it("publint --strict finds nothing in either tarball", async () => {
+  it("publint --strict finds nothing in any tarball", async () => {
     for (const tarball of tarballs) {
       const ran = ok(
         await run(path.join(root, "node_modules/.bin/publint"), ["run", tarball, "--strict"], { cwd: root }),
@@ -255,6 +257,36 @@ describe("consumer project (packed tarballs + npm registry, outside the workspac
       "cjs"
     )
     expect(lastJson(ran)).toEqual({ format: "cjs", value: "value-from-cjs", printed: "<redacted>" })
+  }, 120_000)
+
+  it("the installed effect-keyvault bin: set from stdin, get prints the value, a missing name exits 3", async () => {
+    expect(emulator).toBeDefined()
+    const kvBin = path.join(consumer, "node_modules/.bin/effect-keyvault")
+    // How a user points the CLI at the emulator: its URL, and Node trusting the emulator's certificate.
+    const env = userEnv({ AZURE_KEYVAULT_URL: emulator!.url, NODE_EXTRA_CA_CERTS: emulator!.pem })
+    const kv = (args: Array<string>, input?: string) =>
+      run(kvBin, args, { cwd: consumer, env, timeoutMs: 60_000, ...(input === undefined ? {} : { input }) })
+
+    const set = ok(await kv(["set", "cli-db-password"], "value-from-cli\n"), "effect-keyvault set")
+    expect(set.stdout.trim()).toMatch(new RegExp(`^${emulator!.url}/secrets/cli-db-password/[0-9a-f]{32}$`))
+    expect(set.stdout + set.stderr).not.toContain("value-from-cli")
+    const get = ok(await kv(["get", "cli-db-password"]), "effect-keyvault get")
+    expect(get.stdout).toBe("value-from-cli")
+    figures.cliGetMs = get.ms
+
+    const missing = await kv(["get", "cli-missing"])
+    expect(missing.code, missing.stderr).toBe(3)
+    expect(missing.stdout).toBe("")
+    expect(missing.stderr).toMatch(/^effect-keyvault: not found: .*cli-missing/)
+
+    // --emulator loads the optional @effect-keyvault/emulator peer installed next to the CLI (a usage error,
+    // exit 2, if it could not): its fresh embedded vault has no such secret either.
+    const data = path.join(consumer, "cli-emulator", "vault.json")
+    const embedded = await run(kvBin, ["get", "cli-missing", "--emulator", "--emulator-data", data], {
+      cwd: consumer,
+      timeoutMs: 60_000
+    })
+    expect(embedded.code, embedded.stderr).toBe(3)
   }, 120_000)
 
   for (const resolution of ["node16", "bundler"] as const) {

@@ -16,7 +16,20 @@ interface Conditions {
   readonly default: string
 }
 
-for (const name of ["secrets", "emulator"]) {
+// The executables each package ships (package.json "bin", when published) and the source each one runs.
+// The CLI's bin is a launcher for its bundled build (see packages/cli/src/launcher.mjs).
+const bins: Record<string, Record<string, { readonly file: string; readonly sources: ReadonlyArray<string> }>> = {
+  secrets: {},
+  emulator: { "effect-keyvault-emulator": { file: "./dist/esm/bin.js", sources: ["./src/bin.ts"] } },
+  cli: {
+    "effect-keyvault": {
+      file: "./dist/bin/effect-keyvault.js",
+      sources: ["./src/launcher.mjs", "./src/bin.ts", "./dist/esm/bin.js", "./dist/bin/bundle.js"]
+    }
+  }
+}
+
+for (const name of ["secrets", "emulator", "cli"]) {
   const dir = path.join(root, "packages", name)
   const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"))
   const modules = fs.readdirSync(path.join(dir, "src")).filter((f) => /^[A-Z]\w*\.ts$/.test(f)).map((f) => f.slice(0, -3))
@@ -47,6 +60,34 @@ for (const name of ["secrets", "emulator"]) {
       assert.strictEqual(pkg.engines.node, ">=20")
       assert.strictEqual(pkg.repository.directory, `packages/${name}`)
       assert.strictEqual(pkg.license, "MIT")
+    })
+
+    it("publishes its executables from dist, marked as having side effects, with a shebang in the source", () => {
+      const expected = Object.fromEntries(Object.entries(bins[name]!).map(([bin, { file }]) => [bin, file]))
+      assert.deepStrictEqual(pkg.publishConfig.bin ?? {}, expected)
+      assert.isUndefined(pkg.bin, "a workspace bin would point at dist before it is built")
+      for (const { file, sources } of Object.values(bins[name]!)) {
+        assert.include(pkg.sideEffects, file)
+        for (const source of sources) {
+          assert.include(pkg.sideEffects, source)
+          if (source.startsWith("./src/")) {
+            assert.match(fs.readFileSync(path.join(dir, source), "utf8"), /^#!\/usr\/bin\/env node\n/)
+          }
+        }
+      }
+    })
+
+    it.runIf(fs.existsSync(path.join(dir, "src/internal/version.ts")))(
+      "--version and the user agent report the package.json version (src/internal/version.ts)",
+      async () => {
+        const module = await import(path.join(dir, "src/internal/version.ts"))
+        assert.strictEqual(module.version ?? module.packageVersion, pkg.version)
+      }
+    )
+
+    it("peers on the Effect 3.x line only (npm refuses Effect 4 at install time)", () => {
+      assert.match(pkg.peerDependencies.effect, /^\^3\.\d+\.\d+$/)
+      assert.match(pkg.peerDependencies["@effect/platform"] ?? "^0.97.0", /^\^0\.\d+\.\d+$/)
     })
   })
 }
