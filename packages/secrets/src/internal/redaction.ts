@@ -68,14 +68,14 @@ const sanitizeRequest = (
 class SafeResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
-  private decoded: string | undefined
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
     readonly status: number,
     readonly headers: Headers.Headers,
     readonly cookies: Cookies.Cookies,
     readonly remoteAddress: Option.Option<string>,
-    private readonly body: Uint8Array
+    private readonly body: Uint8Array,
+    private decoded?: string | undefined
   ) {
     super()
   }
@@ -159,9 +159,11 @@ export const wrap = (http: HttpClient.HttpClient): HttpClient.HttpClient => {
     Effect.flatMap(FiberRef.get(Headers.currentRedactedNames), (names) => {
       const shown = sanitizeRequest(request, names)
       return inner.execute(request).pipe(
+        // Through `text`, which the platform's responses cache: a transformClient that read the body first
+        // (logging, metrics) leaves it readable here. Key Vault bodies are JSON text.
         Effect.flatMap((res) =>
-          Effect.map(res.arrayBuffer, (body) =>
-            new SafeResponse(shown, res.status, res.headers, res.cookies, res.remoteAddress, new Uint8Array(body)))
+          Effect.map(res.text, (text) =>
+            new SafeResponse(shown, res.status, res.headers, res.cookies, res.remoteAddress, encoder.encode(text), text))
         ),
         Effect.mapError((e) => sanitizeError(e, shown))
       )
