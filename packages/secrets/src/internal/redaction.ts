@@ -70,7 +70,8 @@ class SafeResponse extends Inspectable.Class implements HttpClientResponse.HttpC
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   private decoded: string | undefined
   constructor(
-    readonly request: HttpClientRequest.HttpClientRequest,
+    /** The sanitised request, built on first access: most responses never show theirs. */
+    private readonly requestOf: () => HttpClientRequest.HttpClientRequest,
     readonly status: number,
     readonly headers: Headers.Headers,
     readonly cookies: Cookies.Cookies,
@@ -78,6 +79,9 @@ class SafeResponse extends Inspectable.Class implements HttpClientResponse.HttpC
     private readonly body: Uint8Array
   ) {
     super()
+  }
+  get request(): HttpClientRequest.HttpClientRequest {
+    return this.requestOf()
   }
   toJSON(): unknown {
     return {
@@ -136,7 +140,7 @@ const sanitizeError = (
     : new HttpClientError.ResponseError({
       request,
       response: new SafeResponse(
-        request,
+        () => request,
         error.response.status,
         error.response.headers,
         error.response.cookies,
@@ -149,11 +153,48 @@ const sanitizeError = (
     })
 
 /**
+ * Clients that open no span of their own, send no `traceparent`, never read `FetchHttpClient.Fetch` and
+ * abort on interruption themselves: the lean `UndiciHttpClient`. {@link wrap} adds no span around them.
+ */
+const leanClients = new WeakSet<HttpClient.HttpClient>()
+
+/** Mark a client as lean (see `leanClients`); returns it. */
+export const markLean = <C extends HttpClient.HttpClient>(client: C): C => {
+  leanClients.add(client)
+  return client
+}
+
+/** Whether `client` is a lean client (a client derived from it, e.g. by `transformClient`, is not). */
+export const isLean = (client: HttpClient.HttpClient): boolean => leanClients.has(client)
+
+/**
  * The caller's client with its own span turned off, inside a client built by `HttpClient.make`, so the
  * platform's span (name, attributes, trace propagation, `withTracerDisabledWhen`) is still there but ends
  * with sanitised values. The body is read inside: the span covers the whole exchange.
+ *
+ * A lean client (no span of its own, see {@link markLean}) gets no span here either: only the body is
+ * buffered and the response and errors sanitised, the same as on the traced path.
  */
 export const wrap = (http: HttpClient.HttpClient): HttpClient.HttpClient => {
+  if (isLean(http)) {
+    return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+      (effect) =>
+        Effect.flatMap(effect, (request) =>
+          Effect.withFiberRuntime((fiber) => {
+            const names = fiber.getFiberRef(Headers.currentRedactedNames)
+            let shown: HttpClientRequest.HttpClientRequest | undefined
+            const sanitized = () => shown ??= sanitizeRequest(request, names)
+            return http.execute(request).pipe(
+              Effect.flatMap((res) =>
+                Effect.map(res.arrayBuffer, (body) =>
+                  new SafeResponse(sanitized, res.status, res.headers, res.cookies, res.remoteAddress, new Uint8Array(body)))
+              ),
+              Effect.mapError((e) => sanitizeError(e, sanitized()))
+            )
+          })),
+      Effect.succeed
+    )
+  }
   const inner = HttpClient.withTracerDisabledWhen(http, () => true)
   return HttpClient.make((request) =>
     Effect.flatMap(FiberRef.get(Headers.currentRedactedNames), (names) => {
@@ -161,7 +202,7 @@ export const wrap = (http: HttpClient.HttpClient): HttpClient.HttpClient => {
       return inner.execute(request).pipe(
         Effect.flatMap((res) =>
           Effect.map(res.arrayBuffer, (body) =>
-            new SafeResponse(shown, res.status, res.headers, res.cookies, res.remoteAddress, new Uint8Array(body)))
+            new SafeResponse(() => shown, res.status, res.headers, res.cookies, res.remoteAddress, new Uint8Array(body)))
         ),
         Effect.mapError((e) => sanitizeError(e, shown))
       )
