@@ -545,22 +545,22 @@ export const decodeResponse = <A, I>(
   ctx: Ctx,
   schema: Schema.Schema<A, I>,
   expected: ReadonlyArray<number> = [200]
-) =>
-  Effect.gen(function*() {
-    if (!expected.includes(res.status)) return yield* failForStatus(vaultUrl, res, ctx)
-    const malformed = (message: string) =>
-      new SecretError.MalformedResponse({
-        vault: vaultUrl,
-        name: ctx.name,
-        status: res.status,
-        requestId: requestIdOf(res),
-        message: `${ctx.operation}: unexpected response body: ${message}`
-      })
-    const json = yield* res.json.pipe(Effect.mapError(() => malformed("not JSON")))
-    return yield* Schema.decodeUnknown(schema)(json).pipe(
-      Effect.mapError((e) => malformed(describeParseError(e)))
-    )
+): Effect.Effect<A, SecretError.MalformedResponse | SecretError.RequestErrors | SecretError.NotFound | SecretError.Forbidden | SecretError.Exists> => {
+  if (!expected.includes(res.status)) return failForStatus(vaultUrl, res, ctx)
+  const malformed = (message: string) =>
+    new SecretError.MalformedResponse({
+      vault: vaultUrl,
+      name: ctx.name,
+      status: res.status,
+      requestId: requestIdOf(res),
+      message: `${ctx.operation}: unexpected response body: ${message}`
+    })
+  // The model schemas are synchronous: decoded in the same step as the body is parsed.
+  return Effect.flatMap(Effect.mapError(res.json, () => malformed("not JSON")), (json) => {
+    const decoded = Schema.decodeUnknownEither(schema)(json)
+    return decoded._tag === "Right" ? Effect.succeed(decoded.right) : Effect.fail(malformed(describeParseError(decoded.left)))
   })
+}
 
 /** Expect a status with no interesting body. */
 export const expectStatus = (

@@ -99,12 +99,15 @@ class SafeResponse extends Inspectable.Class implements HttpClientResponse.HttpC
     return Effect.sync(() => this.decoded ??= new TextDecoder().decode(this.body))
   }
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
-    return Effect.flatMap(this.text, (text) =>
-      Effect.try({
-        try: () => text === "" ? null : JSON.parse(text) as unknown,
+    return Effect.suspend(() => {
+      const text = this.decoded ??= new TextDecoder().decode(this.body)
+      try {
+        return Effect.succeed(text === "" ? null : JSON.parse(text) as unknown)
+      } catch {
         // The parser's message quotes the body; only the fact that it failed is kept.
-        catch: () => this.decodeError(new SyntaxError("The response body is not valid JSON"))
-      }))
+        return Effect.fail(this.decodeError(new SyntaxError("The response body is not valid JSON")))
+      }
+    })
   }
   get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
     return Effect.map(this.text, (text) => UrlParams.fromInput(new URLSearchParams(text)))
