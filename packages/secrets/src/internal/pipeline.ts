@@ -383,6 +383,73 @@ export const make = (
     const debugEnabled = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
       !LogLevel.greaterThan(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), LogLevel.Debug)
 
+    /**
+     * One call's retry state. The loop's functions live at client level and take it as an argument: no
+     * closures are built per request (the common request succeeds at its first attempt).
+     */
+    interface Call {
+      readonly request: HttpClientRequest.HttpClientRequest
+      readonly prepared: HttpClientRequest.HttpClientRequest
+      readonly ctx: Ctx
+      /** Built on the first retryable failure only. */
+      driver: Schedule.ScheduleDriver<unknown, RetryPolicy.RetryInput> | undefined
+    }
+
+    const runAttempts = (call: Call): Effect.Effect<HttpClientResponse.HttpClientResponse, SendError> =>
+      Effect.matchEffect(attempt(call.prepared, call.ctx), {
+        onFailure: (e) =>
+          e._tag !== "TransportError"
+            ? Effect.fail(e)
+            : retryOrGiveUp(call, { status: undefined, retryAfter: undefined }, Either.left(e)),
+        onSuccess: (res) => onAttemptResponse(call, res)
+      })
+
+    const onAttemptResponse = (call: Call, res: HttpClientResponse.HttpClientResponse) =>
+      Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, SendError>((fiber) => {
+        let next: Effect.Effect<HttpClientResponse.HttpClientResponse, SendError>
+        if (res.status === 429 || res.status === 503) {
+          const now = Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
+          const retryAfter = RetryPolicy.parseRetryAfter(res.headers, now)
+          next = RetryPolicy.isRetryableStatus(res.status, retryAfter !== undefined)
+            ? retryOrGiveUp(call, { status: res.status, retryAfter }, Either.right(res))
+            : Effect.succeed(res)
+        } else {
+          next = RetryPolicy.isRetryableStatus(res.status, false)
+            ? retryOrGiveUp(call, { status: res.status, retryAfter: undefined }, Either.right(res))
+            : Effect.succeed(res)
+        }
+        return debugEnabled(fiber)
+          ? Effect.zipRight(
+            Effect.logDebug(`${call.ctx.operation}: ${call.request.method} ${vault.host} -> ${res.status}`),
+            next
+          )
+          : next
+      })
+
+    const retryOrGiveUp = (
+      call: Call,
+      input: RetryPolicy.RetryInput,
+      outcome: Either.Either<HttpClientResponse.HttpClientResponse, SendError>
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, SendError> =>
+      Effect.gen(function*() {
+        if (call.driver === undefined) {
+          // A RetryPolicy provided around a single call wins over the client's.
+          const policy = Option.getOrElse(
+            yield* Effect.serviceOption(RetryPolicy.RetryPolicy),
+            () => options.retryPolicy
+          )
+          call.driver = yield* Schedule.driver(policy)
+        }
+        const next = yield* Effect.option(call.driver.next(input))
+        if (Option.isNone(next)) {
+          if (outcome._tag === "Left") return yield* outcome.left
+          return outcome.right
+        }
+        if (outcome._tag === "Right") yield* drain(outcome.right)
+        yield* Effect.logDebug(`${call.ctx.operation}: retrying after ${input.status ?? "transport error"}`)
+        return yield* runAttempts(call)
+      })
+
     const send = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) =>
       Effect.suspend(() => {
         const invalid = checkUrl(request.url, ctx)
@@ -391,59 +458,7 @@ export const make = (
           "x-ms-client-request-id": crypto.randomUUID(),
           ...staticHeaders
         })
-        // Built on the first retryable failure only: most requests succeed at once.
-        let driver: Schedule.ScheduleDriver<unknown, RetryPolicy.RetryInput> | undefined
-        const retryOrGiveUp = (
-          input: RetryPolicy.RetryInput,
-          outcome: Either.Either<HttpClientResponse.HttpClientResponse, SendError>
-        ): Effect.Effect<HttpClientResponse.HttpClientResponse, SendError> =>
-          Effect.gen(function*() {
-            if (driver === undefined) {
-              // A RetryPolicy provided around a single call wins over the client's.
-              const policy = Option.getOrElse(
-                yield* Effect.serviceOption(RetryPolicy.RetryPolicy),
-                () => options.retryPolicy
-              )
-              driver = yield* Schedule.driver(policy)
-            }
-            const next = yield* Effect.option(driver.next(input))
-            if (Option.isNone(next)) {
-              if (outcome._tag === "Left") return yield* outcome.left
-              return outcome.right
-            }
-            if (outcome._tag === "Right") yield* drain(outcome.right)
-            yield* Effect.logDebug(`${ctx.operation}: retrying after ${input.status ?? "transport error"}`)
-            return yield* loop
-          })
-        const onResponse = (res: HttpClientResponse.HttpClientResponse) =>
-          Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, SendError>((fiber) => {
-            let next: Effect.Effect<HttpClientResponse.HttpClientResponse, SendError>
-            if (res.status === 429 || res.status === 503) {
-              const now = Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
-              const retryAfter = RetryPolicy.parseRetryAfter(res.headers, now)
-              next = RetryPolicy.isRetryableStatus(res.status, retryAfter !== undefined)
-                ? retryOrGiveUp({ status: res.status, retryAfter }, Either.right(res))
-                : Effect.succeed(res)
-            } else {
-              next = RetryPolicy.isRetryableStatus(res.status, false)
-                ? retryOrGiveUp({ status: res.status, retryAfter: undefined }, Either.right(res))
-                : Effect.succeed(res)
-            }
-            return debugEnabled(fiber)
-              ? Effect.zipRight(Effect.logDebug(`${ctx.operation}: ${request.method} ${vault.host} -> ${res.status}`), next)
-              : next
-          })
-        const loop: Effect.Effect<HttpClientResponse.HttpClientResponse, SendError> = Effect.matchEffect(
-          attempt(prepared, ctx),
-          {
-            onFailure: (e) =>
-              e._tag !== "TransportError"
-                ? Effect.fail(e)
-                : retryOrGiveUp({ status: undefined, retryAfter: undefined }, Either.left(e)),
-            onSuccess: onResponse
-          }
-        )
-        return loop
+        return runAttempts({ request, prepared, ctx, driver: undefined })
       })
 
     return { vaultUrl: options.vaultUrl, send }

@@ -26,6 +26,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 
 const placeholder = "<redacted>"
+const utf8 = new TextDecoder()
 
 /** Bytes that go over the wire unchanged but print, stringify and inspect as `<redacted>`. */
 export class OpaqueBytes extends Uint8Array {
@@ -96,11 +97,11 @@ class SafeResponse extends Inspectable.Class implements HttpClientResponse.HttpC
     return new HttpClientError.ResponseError({ request: this.request, response: this, reason: "Decode", cause })
   }
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return Effect.sync(() => this.decoded ??= new TextDecoder().decode(this.body))
+    return Effect.sync(() => this.decoded ??= utf8.decode(this.body))
   }
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
     return Effect.suspend(() => {
-      const text = this.decoded ??= new TextDecoder().decode(this.body)
+      const text = this.decoded ??= utf8.decode(this.body)
       try {
         return Effect.succeed(text === "" ? null : JSON.parse(text) as unknown)
       } catch {
