@@ -26,7 +26,8 @@ export const labels: Record<ClientId, string> = {
   "official": "official @azure/keyvault-secrets",
   "ours-undici": "ours, UndiciHttpClient (this package's transport)",
   "ours-platform-undici": "ours, @effect/platform-node NodeHttpClient undici",
-  "ours-baseline": "an earlier version of ours (BENCH_BASELINE_SRC) on NodeHttpClient undici, for before/after",
+  "ours-baseline":
+    "an earlier version of ours (BENCH_BASELINE_SRC) on NodeHttpClient undici (or its own UndiciHttpClient with BENCH_BASELINE_TRANSPORT=undici), for before/after",
   "ours-node-http": "ours, NodeHttpClient node:http",
   "ours-fetch": "ours, FetchHttpClient (global fetch)"
 }
@@ -183,7 +184,13 @@ const makeOurs = async (target: Target, transport: Transport, srcDir?: string): 
     ? await import("@effect/platform-node/NodeHttpClient")
     : undefined!
   const FetchHttpClient = transport === "fetch" ? await import("@effect/platform/FetchHttpClient") : undefined!
-  const UndiciHttpClient = transport === "undici" ? await import("../packages/secrets/src/UndiciHttpClient.js") : undefined!
+  const UndiciHttpClient = transport === "undici"
+    ? await ((srcDir === undefined
+      ? import("../packages/secrets/src/UndiciHttpClient.js")
+      : import(pathToFileURL(path.join(srcDir, "UndiciHttpClient.ts")).href)) as Promise<
+        typeof import("../packages/secrets/src/UndiciHttpClient.js")
+      >)
+    : undefined!
   let agent: Undici.Agent | undefined
   const http = (() => {
     switch (transport) {
@@ -274,7 +281,9 @@ export const makeClient = (id: ClientId, target: Target): Promise<BenchClient> =
     case "ours-baseline": {
       const src = process.env.BENCH_BASELINE_SRC
       if (src === undefined) return Promise.reject(new Error("ours-baseline needs BENCH_BASELINE_SRC (a packages/secrets/src directory)"))
-      return makeOurs(target, "platform-undici", path.resolve(src))
+      // BENCH_BASELINE_TRANSPORT=undici: the baseline's own UndiciHttpClient (when its sources have one).
+      const transport = process.env.BENCH_BASELINE_TRANSPORT === "undici" ? "undici" : "platform-undici"
+      return makeOurs(target, transport, path.resolve(src))
     }
   }
 }

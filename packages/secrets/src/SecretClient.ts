@@ -1122,9 +1122,11 @@ export const make = (
     // Request bodies that may carry a value print as <redacted> wherever the request ends up.
     const jsonBody = (body: unknown) => HttpClientRequest.setBody(Redaction.jsonBody(body))
 
+    // The vault's span attributes are the same for every call: built once.
+    const vaultAttributes = spanAttributes(vault, undefined)
     const traced = <A, E, R>(operation: string, name: string | undefined, effect: Effect.Effect<A, E, R>) =>
       Effect.withSpan(effect, `SecretClient.${operation}`, {
-        attributes: spanAttributes(vault, name),
+        attributes: name === undefined ? vaultAttributes : { ...vaultAttributes, "keyvault.secret.name": name },
         kind: "client",
         captureStackTrace: false
       })

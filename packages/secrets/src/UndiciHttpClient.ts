@@ -52,6 +52,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Undici from "undici"
+import * as Redaction from "./internal/redaction.js"
 
 /**
  * Options of {@link make} and the layers.
@@ -339,7 +340,8 @@ export const make = (dispatcher: Undici.Dispatcher, options?: Options): HttpClie
       })
     )
   }
-  return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+  // Marked lean: the SDK then adds no per-attempt span around it either (internal/redaction.ts).
+  return Redaction.markLean(HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
     (effect) =>
       Effect.flatMap(effect, (request) => {
         const url = parseUrl(request)
@@ -349,7 +351,7 @@ export const make = (dispatcher: Undici.Dispatcher, options?: Options): HttpClie
         return withBody(request, (body) => dispatch(dispatcher, request, url.right, body, new AbortController()))
       }),
     Effect.succeed
-  )
+  ))
 }
 
 /**

@@ -4,12 +4,13 @@
  * real HTTP are typed MalformedResponse errors naming where, never what.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { DateTime, Effect, Either, Layer, Redacted, Schema, Stream } from "effect"
+import { DateTime, Effect, Either, Equal, Hash, Layer, Redacted, Schema, Stream } from "effect"
+import * as util from "node:util"
 import * as fc from "fast-check"
 import * as Identifier from "../src/internal/identifier.js"
 import * as Transform from "../src/internal/transform.js"
 import * as Wire from "../src/internal/wire.js"
-import type { SecretProperties } from "../src/KeyVaultSecret.js"
+import { DeletedSecret, KeyVaultSecret, SecretProperties } from "../src/KeyVaultSecret.js"
 import { Credential, SecretClient } from "../src/index.js"
 import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 import { scriptedServer, withChallenge } from "./utils.js"
@@ -252,4 +253,46 @@ describe("malformed list items are a MalformedResponse naming the place, not the
         if (!label.startsWith("a tag")) assert.notInclude(e.message, SECRET)
       }))
   }
+})
+
+// ---------------------------------------------------------------------------------------------------------
+// Models built by the decoders are the instances the class constructors build
+
+describe("decoded models", () => {
+  it("equal, hash, print and serialise like the same model built with its constructor", () => {
+    const bundle = {
+      value: "v", id: "https://myvault.vault.azure.net/secrets/n/0123abc", contentType: "text/plain",
+      attributes: { enabled: true, nbf: 1_700_000_000, exp: 1_800_000_000, created: 1_600_000_000, updated: 1_650_000_000, recoverableDays: 90, recoveryLevel: "Recoverable" },
+      tags: { a: "1" }, kid: "https://myvault.vault.azure.net/keys/k/1", managed: true,
+      recoveryId: "https://myvault.vault.azure.net/deletedsecrets/n", scheduledPurgeDate: 1_900_000_000, deletedDate: 1_850_000_000
+    }
+    const secret = Schema.decodeUnknownSync(Transform.KeyVaultSecretFromBundle)(bundle)
+    const deleted = Schema.decodeUnknownSync(Transform.DeletedSecretFromBundle)(bundle)
+    const p = secret.properties
+    const props = new SecretProperties({
+      vaultUrl: p.vaultUrl, name: p.name, version: p.version, id: p.id, contentType: p.contentType, enabled: p.enabled,
+      notBefore: p.notBefore, expiresOn: p.expiresOn, createdOn: p.createdOn, updatedOn: p.updatedOn, tags: p.tags,
+      recoverableDays: p.recoverableDays, recoveryLevel: p.recoveryLevel, managed: p.managed,
+      certificateKeyId: p.certificateKeyId, previousVersion: p.previousVersion
+    }, true) // as the decoders built them before: validation off, so `tags` stays the same object
+    // (Data equality compares a plain-object field by reference)
+    const viaConstructor = new KeyVaultSecret({ name: secret.name, value: Redacted.make("v"), properties: props }, true)
+    const deletedViaConstructor = new DeletedSecret({
+      name: deleted.name, value: Redacted.make("v"), properties: props, recoveryId: deleted.recoveryId,
+      scheduledPurgeDate: deleted.scheduledPurgeDate, deletedOn: deleted.deletedOn
+    }, true)
+    const cases = [[p, props], [secret, viaConstructor], [deleted.properties, props], [deleted, deletedViaConstructor]] as const
+    for (const [decoded, built] of cases) {
+      assert.strictEqual(Object.getPrototypeOf(decoded), Object.getPrototypeOf(built))
+      assert.deepStrictEqual(Object.keys(decoded), Object.keys(built))
+      assert.isTrue(Equal.equals(decoded, built), String(decoded.constructor.name))
+      assert.strictEqual(Hash.hash(decoded), Hash.hash(built))
+      assert.strictEqual(util.inspect(decoded, { depth: 5 }), util.inspect(built, { depth: 5 }))
+      assert.strictEqual(JSON.stringify(decoded), JSON.stringify(built))
+      assert.strictEqual(String(decoded), String(built))
+    }
+    assert.strictEqual(secret.id, bundle.id)
+    assert.isTrue(Schema.is(KeyVaultSecret)(secret))
+    assert.isTrue(Schema.is(DeletedSecret)(deleted))
+  })
 })

@@ -10,6 +10,7 @@ import { Cause, Config, ConfigProvider, Effect, Exit, Fiber, Layer, Logger, LogL
 import * as util from "node:util"
 import { TestVault } from "../../emulator/src/index.js"
 import { Credential, RetryPolicy, SecretClient, SecretConfigProvider } from "../src/index.js"
+import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 import { capturingLogger, inspectingTracer, leaksIn, surfaces } from "./inspecting.js"
 import { bundle, scriptedServer, withChallenge } from "./utils.js"
 
@@ -91,12 +92,15 @@ describe("SecretConfigProvider: values stay out of ConfigError", () => {
 describe("HTTP exchanges: no value or token in any span, error or log", () => {
   const VALUE = "val-Qz81-marker-never-printed"
   const TOKEN = "tok-Hq27-marker-never-printed"
-  const transports: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
-    ["FetchHttpClient", FetchHttpClient.layer],
-    ["NodeHttpClient (undici)", NodeHttpClient.layerUndici],
-    ["NodeHttpClient (node:http)", NodeHttpClient.layer]
+  // The third element: whether the exchange has a per-attempt `http.client` span.
+  const transports: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>, boolean]> = [
+    ["FetchHttpClient", FetchHttpClient.layer, true],
+    ["NodeHttpClient (undici)", NodeHttpClient.layerUndici, true],
+    ["NodeHttpClient (node:http)", NodeHttpClient.layer, true],
+    ["UndiciHttpClient (lean)", UndiciHttpClient.layer, false],
+    ["UndiciHttpClient (tracing: true)", UndiciHttpClient.layerAgent(undefined, { tracing: true }), true]
   ]
-  for (const [label, transport] of transports) {
+  for (const [label, transport, perAttemptSpans] of transports) {
     it.scopedLive(`${label}: a PUT whose connection is reset, and a GET that succeeds`, () =>
       Effect.gen(function*() {
         let base = ""
@@ -129,7 +133,9 @@ describe("HTTP exchanges: no value or token in any span, error or log", () => {
         const put = server.requests.find((r) => r.method === "PUT" && r.body !== "")
         assert.include(put?.body ?? "", VALUE)
         assert.strictEqual(put?.headers["authorization"], `Bearer ${TOKEN}`)
-        assert.include(recorder.spanNames, "http.client PUT")
+        if (perAttemptSpans) assert.include(recorder.spanNames, "http.client PUT")
+        else assert.notInclude(recorder.spanNames, "http.client PUT")
+        assert.include(recorder.spanNames, "SecretClient.setSecret")
         yield* Effect.sleep("10 millis") // leave the fiber: inspect as a batching exporter would
         recorder.inspectLater()
         const records = [
@@ -146,6 +152,36 @@ describe("HTTP exchanges: no value or token in any span, error or log", () => {
 })
 
 describe("HTTP exchanges keep the platform's tracing", () => {
+  it.scopedLive("the lean UndiciHttpClient adds no per-attempt span; { tracing: true } brings it back", () =>
+    Effect.gen(function*() {
+      let base = ""
+      const server = yield* scriptedServer(withChallenge(
+        () => ({ status: 200, body: bundle("n", { id: `${base}/secrets/n/0123456789abcdef0123456789abcdef` }) }),
+        `Bearer authorization="https://login.microsoftonline.com/t", resource="http://127.0.0.1"`
+      ))
+      base = server.url
+      const spansWith = (transport: Layer.Layer<HttpClient.HttpClient>) =>
+        Effect.gen(function*() {
+          const { recorder, tracer } = inspectingTracer()
+          const layer = SecretClient.layer({ vaultUrl: base, allowInsecureLoopback: true, verifyChallengeResource: false })
+            .pipe(Layer.provide(Credential.layerStatic(Redacted.make("t"))), Layer.provide(transport))
+          yield* Effect.flatMap(SecretClient.SecretClient, (c) => c.getSecret("n")).pipe(
+            Effect.provide(layer),
+            Effect.withTracer(tracer)
+          )
+          return recorder.spanNames
+        })
+      const lean = yield* spansWith(UndiciHttpClient.layer)
+      assert.include(lean, "SecretClient.getSecret")
+      assert.deepStrictEqual(lean.filter((n) => n.startsWith("http.client")), [])
+      assert.isUndefined(server.requests.at(-1)?.headers["traceparent"])
+      const traced = yield* spansWith(UndiciHttpClient.layerAgent(undefined, { tracing: true }))
+      assert.include(traced, "SecretClient.getSecret")
+      // A new client: probe (401) and the authorised GET.
+      assert.deepStrictEqual(traced.filter((n) => n.startsWith("http.client")), ["http.client GET", "http.client GET"])
+      assert.match(server.requests.at(-1)?.headers["traceparent"] ?? "", /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/)
+    }))
+
   it.scopedLive("one http.client span per exchange, with status and W3C trace propagation", () =>
     Effect.gen(function*() {
       let base = ""

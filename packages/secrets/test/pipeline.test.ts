@@ -81,6 +81,26 @@ describe("challenge authentication", () => {
       assert.strictEqual(credential.calls.length, 1)
     }))
 
+  it.effect("concurrent callers inside the refresh window share one refresh", () =>
+    Effect.gen(function*() {
+      const credential = countingCredential({ delay: "10 millis", lifetimeMs: 5 * 60_000 })
+      const t = setup(() => ok(bundle("n")), {}, { credential })
+      const fiber = yield* Effect.fork(t.run((c) =>
+        Effect.gen(function*() {
+          yield* c.getSecret("n")
+          yield* Effect.sleep("210 seconds") // inside the 2-minute refresh window
+          return yield* Effect.all(Array.from({ length: 8 }, () => c.getSecret("n")), { concurrency: "unbounded" })
+        })
+      ))
+      yield* TestClock.adjust("1 second")
+      yield* TestClock.adjust("210 seconds")
+      yield* TestClock.adjust("1 second")
+      const results = yield* Fiber.join(fiber)
+      assert.strictEqual(results.length, 8)
+      assert.strictEqual(credential.calls.length, 2)
+      for (const r of t.requests.slice(-8)) assert.strictEqual(r.headers["authorization"], "Bearer token-2")
+    }))
+
   it.effect("tokens are refreshed ahead of expiry", () =>
     Effect.gen(function*() {
       const credential = countingCredential({ lifetimeMs: 5 * 60_000 })

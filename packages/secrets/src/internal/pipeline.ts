@@ -8,14 +8,17 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
-import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import * as SynchronizedRef from "effect/SynchronizedRef"
 import * as Credential from "../Credential.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as SecretError from "../SecretError.js"
@@ -98,14 +101,28 @@ export const make = (
   transport: HttpClient.HttpClient,
   credential: Credential.Service
 ): Effect.Effect<Pipeline> =>
-  Effect.gen(function*() {
+  Effect.sync(() => {
     // Spans and errors of every exchange hold sanitised copies only (no token, no body): internal/redaction.ts.
     const http = Redaction.wrap(transport)
+    // The lean undici client never reads `FetchHttpClient.Fetch`: no redirect guard to provide per request.
+    const guardRedirects = !Redaction.isLean(transport)
     const vault = new URL(options.vaultUrl)
     const vaultPath = vault.pathname.replace(/\/+$/, "")
-    const challengeRef = yield* Ref.make(Option.none<ChallengeState>())
-    const tokenRef = yield* SynchronizedRef.make(Option.none<CachedToken>())
-    const firstProbe = yield* Effect.makeSemaphore(1)
+    // Per-client constants of the hot path, computed once.
+    const staticHeaders = { "user-agent": options.userAgent, accept: "application/json" }
+    const vaultPrefix = `${vault.protocol}//${vault.host}${vaultPath}/`
+    const vaultSchemeOk = vault.protocol === "https:" ||
+      (vault.protocol === "http:" && options.allowInsecureLoopback && Challenge.isLoopback(vault.hostname))
+
+    // The accepted challenge and the cached token are plain fields: the common case (a token outside its
+    // refresh window) reads them synchronously. Every write of `cached` happens under `refreshLock`, so a
+    // refresh stays single-flight; concurrent callers wait on the lock and then reuse the fresh token.
+    let challenge: ChallengeState | undefined
+    let cached: CachedToken | undefined
+    const refreshLock = Effect.unsafeMakeSemaphore(1)
+    // Single flight of the first probe: N concurrent first requests (a bulk read at start-up) wait for one
+    // probe and share its challenge, instead of each paying a 401 round trip.
+    const firstProbe = Effect.unsafeMakeSemaphore(1)
 
     const credentialError = (ctx: Ctx, e: Credential.TokenError) =>
       new SecretError.CredentialError({
@@ -115,60 +132,61 @@ export const make = (
         cause: e.cause
       })
 
-    // One refresh at a time: concurrent callers wait on the same SynchronizedRef update and reuse its token.
-    // The common case, a cached token outside its refresh window, is read without taking the lock.
+    const usableCached = (state: ChallengeState, now: number): Credential.AccessToken | undefined => {
+      const current = cached
+      if (current === undefined || current.key !== state.tokenKey) return undefined
+      const t = current.token
+      const refreshAt = t.refreshAfterTimestamp ?? t.expiresOnTimestamp - refreshWindowMs
+      return now < refreshAt && now < t.expiresOnTimestamp - forcedWindowMs ? t : undefined
+    }
+
     const getToken = (state: ChallengeState, ctx: Ctx, claims?: string) =>
-      claims !== undefined ? lockedGetToken(state, ctx, claims) : Effect.flatMap(
-        Effect.zip(SynchronizedRef.get(tokenRef), Clock.currentTimeMillis),
-        ([current, now]) => {
-          if (Option.isSome(current) && current.value.key === state.tokenKey) {
-            const t = current.value.token
-            const refreshAt = t.refreshAfterTimestamp ?? t.expiresOnTimestamp - refreshWindowMs
-            if (now < refreshAt && now < t.expiresOnTimestamp - forcedWindowMs) return Effect.succeed(t)
-          }
-          return lockedGetToken(state, ctx, claims)
-        }
-      )
+      claims !== undefined ? lockedGetToken(state, ctx, claims) : Effect.clockWith((clock) => {
+        const t = usableCached(state, clock.unsafeCurrentTimeMillis())
+        return t !== undefined ? Effect.succeed(t) : lockedGetToken(state, ctx, claims)
+      })
 
     const lockedGetToken = (state: ChallengeState, ctx: Ctx, claims?: string) =>
-      SynchronizedRef.modifyEffect(tokenRef, (current) =>
-        Effect.gen(function*() {
-          const now = yield* Clock.currentTimeMillis
-          const key = state.tokenKey
-          const usable = claims === undefined && Option.isSome(current) && current.value.key === key &&
-              now < current.value.token.expiresOnTimestamp - forcedWindowMs
-            ? current.value
-            : undefined
-          if (usable !== undefined) {
-            const t = usable.token
-            const refreshAt = t.refreshAfterTimestamp ?? t.expiresOnTimestamp - refreshWindowMs
-            if (now < refreshAt) return [t, current] as const
-            // A refresh failed moments ago: keep the still-valid token instead of hammering the credential.
-            if (usable.backoffUntil !== undefined && now < usable.backoffUntil) return [t, current] as const
-          }
-          const request = credential.getToken([state.scope], { tenantId: state.tenantId, claims, enableCae: true })
-          // The token lock is held while the credential runs: a hung credential must not block every caller.
-          const timeout = options.timeout
-          const fresh = yield* (timeout === undefined ? request : Effect.timeoutFail(request, {
-            duration: timeout,
-            onTimeout: () =>
-              new Credential.TokenError({ message: `The credential returned no token within ${Duration.format(timeout)}` })
-          })).pipe(Effect.either)
-          if (fresh._tag === "Right") {
-            return [fresh.right, Option.some<CachedToken>({ key, token: fresh.right })] as const
-          }
-          // A failed proactive refresh keeps the still-valid token.
-          if (usable !== undefined) {
-            yield* Effect.logWarning("Token refresh failed; using the cached token until it expires")
-            return [usable.token, Option.some<CachedToken>({ ...usable, backoffUntil: now + refreshRetryMs })] as const
-          }
-          return yield* Effect.fail(credentialError(ctx, fresh.left))
-        }))
+      refreshLock.withPermits(1)(Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const current = cached
+        const key = state.tokenKey
+        const usable = claims === undefined && current !== undefined && current.key === key &&
+            now < current.token.expiresOnTimestamp - forcedWindowMs
+          ? current
+          : undefined
+        if (usable !== undefined) {
+          const t = usable.token
+          const refreshAt = t.refreshAfterTimestamp ?? t.expiresOnTimestamp - refreshWindowMs
+          if (now < refreshAt) return t
+          // A refresh failed moments ago: keep the still-valid token instead of hammering the credential.
+          if (usable.backoffUntil !== undefined && now < usable.backoffUntil) return t
+        }
+        const request = credential.getToken([state.scope], { tenantId: state.tenantId, claims, enableCae: true })
+        // The token lock is held while the credential runs: a hung credential must not block every caller.
+        const timeout = options.timeout
+        const fresh = yield* (timeout === undefined ? request : Effect.timeoutFail(request, {
+          duration: timeout,
+          onTimeout: () =>
+            new Credential.TokenError({ message: `The credential returned no token within ${Duration.format(timeout)}` })
+        })).pipe(Effect.either)
+        if (fresh._tag === "Right") {
+          cached = { key, token: fresh.right }
+          return fresh.right
+        }
+        // A failed proactive refresh keeps the still-valid token.
+        if (usable !== undefined) {
+          yield* Effect.logWarning("Token refresh failed; using the cached token until it expires")
+          cached = { ...usable, backoffUntil: now + refreshRetryMs }
+          return usable.token
+        }
+        return yield* Effect.fail(credentialError(ctx, fresh.left))
+      }))
 
     const execute = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) => {
       // The body is read inside (Redaction.wrap), within the timeout, so a stalled body fails the attempt
       // (and is retried) instead of hanging a later `res.json`; the response is readable in every form.
-      const run = withoutRedirects(http.execute(request)).pipe(
+      const run = (guardRedirects ? withoutRedirects(http.execute(request)) : http.execute(request)).pipe(
         Effect.mapError((e) =>
           new SecretError.TransportError({
             vault: options.vaultUrl,
@@ -197,28 +215,33 @@ export const make = (
       new SecretError.ChallengeError({ vault: options.vaultUrl, name: ctx.name, reason, message })
 
     /** Accept a challenge only after its resource is verified. */
-    const acceptChallenge = (c: Challenge.Challenge, ctx: Ctx) =>
-      Effect.gen(function*() {
+    const acceptChallenge = (
+      c: Challenge.Challenge,
+      ctx: Ctx
+    ): Effect.Effect<ChallengeState | undefined, SecretError.ChallengeError> =>
+      Effect.suspend(() => {
         const scope = Challenge.scopeOf(c)
-        if (scope === undefined) return Option.none<ChallengeState>()
+        if (scope === undefined) return Effect.succeed(undefined)
         if (options.verifyChallengeResource) {
           const verdict = Challenge.verifyResource(vault, scope)
           if (verdict === "invalid") {
-            return yield* challengeError(ctx, "InvalidChallenge", `The challenge contains invalid scope '${scope}'.`)
+            return Effect.fail(
+              challengeError(ctx, "InvalidChallenge", `The challenge contains invalid scope '${scope}'.`)
+            )
           }
           if (verdict === "mismatch") {
-            return yield* challengeError(
+            return Effect.fail(challengeError(
               ctx,
               "ResourceMismatch",
               `The challenge resource '${
                 new URL(scope).host
               }' does not match the requested domain '${vault.host}' (the vault host must end with '.' + the resource host, on the same port). Set verifyChallengeResource: false in the client options to disable this check. See https://aka.ms/azsdk/blog/vault-uri for more information.`
-            )
+            ))
           }
         }
         const state: ChallengeState = { scope, tenantId: c.tenantId, tokenKey: `${c.tenantId ?? ""}|${scope}` }
-        yield* Ref.set(challengeRef, Option.some(state))
-        return Option.some(state)
+        challenge = state
+        return Effect.succeed(state)
       })
 
     const authorize = (request: HttpClientRequest.HttpClientRequest, token: Credential.AccessToken) =>
@@ -230,14 +253,23 @@ export const make = (
       ctx: Ctx,
       allowNewChallenge: boolean
     ): Effect.Effect<HttpClientResponse.HttpClientResponse, SendError> =>
+      Effect.flatMap(getToken(state, ctx), (token) =>
+        Effect.flatMap(execute(authorize(request, token), ctx), (res) =>
+          res.status !== 401 ? Effect.succeed(res) : onUnauthorized(request, state, ctx, allowNewChallenge, res)))
+
+    /** A 401 to an authorized request: a CAE claims challenge, a new challenge, or the caller's 401. */
+    const onUnauthorized = (
+      request: HttpClientRequest.HttpClientRequest,
+      state: ChallengeState,
+      ctx: Ctx,
+      allowNewChallenge: boolean,
+      res: HttpClientResponse.HttpClientResponse
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, SendError> =>
       Effect.gen(function*() {
-        const token = yield* getToken(state, ctx)
-        const res = yield* execute(authorize(request, token), ctx)
-        if (res.status !== 401) return res
         const header = headerOf(res, "www-authenticate")
         if (header === undefined) {
           // A 401 without a challenge: forget the cached one so the next request starts over.
-          yield* Ref.set(challengeRef, Option.none())
+          challenge = undefined
           return res
         }
         const c = Challenge.parseWWWAuthenticate(header)
@@ -250,9 +282,9 @@ export const make = (
         }
         if (allowNewChallenge) {
           const next = yield* acceptChallenge(c, ctx)
-          if (Option.isSome(next)) {
+          if (next !== undefined) {
             yield* drain(res)
-            return yield* sendAuthorized(request, next.value, ctx, false)
+            return yield* sendAuthorized(request, next, ctx, false)
           }
         }
         return res
@@ -269,8 +301,8 @@ export const make = (
     const probeOnce = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) =>
       Effect.gen(function*() {
         // Another fiber's probe may have finished while this one waited for the lock.
-        const again = yield* Ref.get(challengeRef)
-        if (Option.isSome(again)) return probedChallenge(again.value, false)
+        const again = challenge
+        if (again !== undefined) return probedChallenge(again, false)
         const probe = HttpClientRequest.setBody(request, HttpBody.empty)
         const res = yield* execute(probe, ctx)
         // Anything but a challenge goes back to the retry loop as is (429/503/5xx are retried and probe
@@ -292,109 +324,160 @@ export const make = (
         const header = headerOf(res, "www-authenticate")
         if (header === undefined) return probedResponse(res)
         const accepted = yield* acceptChallenge(Challenge.parseWWWAuthenticate(header), ctx)
-        if (Option.isNone(accepted)) return probedResponse(res)
+        if (accepted === undefined) return probedResponse(res)
         yield* drain(res)
-        return probedChallenge(accepted.value, true)
+        return probedChallenge(accepted, true)
       })
 
     const attempt = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) =>
-      Effect.gen(function*() {
-        const known = yield* Ref.get(challengeRef)
-        if (Option.isSome(known)) return yield* sendAuthorized(request, known.value, ctx, true)
-        // Single flight: N concurrent first requests (a bulk read at start-up) wait for one probe and share
-        // its challenge, instead of each paying a 401 round trip.
-        const probed = yield* firstProbe.withPermits(1)(probeOnce(request, ctx))
-        if (probed._tag === "Response") return probed.res
-        // A challenge this attempt just accepted is not re-negotiated on a second 401.
-        return yield* sendAuthorized(request, probed.state, ctx, !probed.fresh)
+      Effect.suspend(() => {
+        const known = challenge
+        if (known !== undefined) return sendAuthorized(request, known, ctx, true)
+        return Effect.flatMap(firstProbe.withPermits(1)(probeOnce(request, ctx)), (probed) =>
+          probed._tag === "Response"
+            ? Effect.succeed(probed.res)
+            // A challenge this attempt just accepted is not re-negotiated on a second 401.
+            : sendAuthorized(request, probed.state, ctx, !probed.fresh))
       })
 
-    const checkUrl = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) =>
+    /**
+     * A URL the client built from `vaultUrl` and encoded segments: under the vault's prefix, and nothing a URL
+     * parser would rewrite (no dot segments, encoded or not; no backslash, `@`, `#`, whitespace or controls).
+     * Anything else (a nextLink from the server, `sendRequest`) goes through the full check.
+     */
+    const plainPath = /^[A-Za-z0-9\-_~/%]*$/
+    const plainQuery = /^[A-Za-z0-9\-_~.=&%]*$/
+    const isOwnUrl = (url: string): boolean => {
+      if (!vaultSchemeOk || !url.startsWith(vaultPrefix)) return false
+      const q = url.indexOf("?", vaultPrefix.length)
+      const path = q === -1 ? url.slice(vaultPrefix.length) : url.slice(vaultPrefix.length, q)
+      return plainPath.test(path) && !/%2e/i.test(path) && (q === -1 || plainQuery.test(url.slice(q + 1)))
+    }
+
+    const checkUrl = (rawUrl: string, ctx: Ctx): SendError | undefined => {
+      if (isOwnUrl(rawUrl)) return undefined
+      let url: URL
+      try {
+        url = new URL(rawUrl)
+      } catch {
+        return new SecretError.TransportError({
+          vault: options.vaultUrl,
+          name: ctx.name,
+          reason: "InvalidUrl",
+          message: `${ctx.operation}: invalid request URL`
+        })
+      }
+      if (url.protocol === "http:") {
+        if (!(options.allowInsecureLoopback && Challenge.isLoopback(url.hostname))) {
+          return challengeError(
+            ctx,
+            "InsecureUrl",
+            `Refusing to send a bearer token over plain HTTP to '${url.host}'. Key Vault requires HTTPS; ` +
+              `plain HTTP is allowed only to a loopback address with allowInsecureLoopback: true.`
+          )
+        }
+      } else if (url.protocol !== "https:") {
+        return challengeError(ctx, "InsecureUrl", `Unsupported URL scheme '${url.protocol}'.`)
+      }
+      if (url.protocol !== vault.protocol || url.host !== vault.host) {
+        return challengeError(
+          ctx,
+          "ForeignHost",
+          `Refusing to send a request for vault '${vault.host}' to another host '${url.host}'.`
+        )
+      }
+      // A vault behind a path-based gateway: every request (nextLink included) stays under its path, where
+      // another path on the same host may be another backend.
+      if (vaultPath !== "" && url.pathname !== vaultPath && !url.pathname.startsWith(`${vaultPath}/`)) {
+        return challengeError(
+          ctx,
+          "ForeignHost",
+          `Refusing to send a request for vault '${vault.host}${vaultPath}' outside its path ('${url.pathname}').`
+        )
+      }
+      return undefined
+    }
+
+    /** Whether debug logs would be written: the message is built (and logged) only then. */
+    const debugEnabled = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
+      !LogLevel.greaterThan(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), LogLevel.Debug)
+
+    /**
+     * One call's retry state. The loop's functions live at client level and take it as an argument: no
+     * closures are built per request (the common request succeeds at its first attempt).
+     */
+    interface Call {
+      readonly request: HttpClientRequest.HttpClientRequest
+      readonly prepared: HttpClientRequest.HttpClientRequest
+      readonly ctx: Ctx
+      /** Built on the first retryable failure only. */
+      driver: Schedule.ScheduleDriver<unknown, RetryPolicy.RetryInput> | undefined
+    }
+
+    const runAttempts = (call: Call): Effect.Effect<HttpClientResponse.HttpClientResponse, SendError> =>
+      Effect.matchEffect(attempt(call.prepared, call.ctx), {
+        onFailure: (e) =>
+          e._tag !== "TransportError"
+            ? Effect.fail(e)
+            : retryOrGiveUp(call, { status: undefined, retryAfter: undefined }, Either.left(e)),
+        onSuccess: (res) => onAttemptResponse(call, res)
+      })
+
+    const onAttemptResponse = (call: Call, res: HttpClientResponse.HttpClientResponse) =>
+      Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, SendError>((fiber) => {
+        let next: Effect.Effect<HttpClientResponse.HttpClientResponse, SendError>
+        if (res.status === 429 || res.status === 503) {
+          const now = Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
+          const retryAfter = RetryPolicy.parseRetryAfter(res.headers, now)
+          next = RetryPolicy.isRetryableStatus(res.status, retryAfter !== undefined)
+            ? retryOrGiveUp(call, { status: res.status, retryAfter }, Either.right(res))
+            : Effect.succeed(res)
+        } else {
+          next = RetryPolicy.isRetryableStatus(res.status, false)
+            ? retryOrGiveUp(call, { status: res.status, retryAfter: undefined }, Either.right(res))
+            : Effect.succeed(res)
+        }
+        return debugEnabled(fiber)
+          ? Effect.zipRight(
+            Effect.logDebug(`${call.ctx.operation}: ${call.request.method} ${vault.host} -> ${res.status}`),
+            next
+          )
+          : next
+      })
+
+    const retryOrGiveUp = (
+      call: Call,
+      input: RetryPolicy.RetryInput,
+      outcome: Either.Either<HttpClientResponse.HttpClientResponse, SendError>
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, SendError> =>
       Effect.gen(function*() {
-        let url: URL
-        try {
-          url = new URL(request.url)
-        } catch {
-          return yield* new SecretError.TransportError({
-            vault: options.vaultUrl,
-            name: ctx.name,
-            reason: "InvalidUrl",
-            message: `${ctx.operation}: invalid request URL`
-          })
-        }
-        if (url.protocol === "http:") {
-          if (!(options.allowInsecureLoopback && Challenge.isLoopback(url.hostname))) {
-            return yield* challengeError(
-              ctx,
-              "InsecureUrl",
-              `Refusing to send a bearer token over plain HTTP to '${url.host}'. Key Vault requires HTTPS; ` +
-                `plain HTTP is allowed only to a loopback address with allowInsecureLoopback: true.`
-            )
-          }
-        } else if (url.protocol !== "https:") {
-          return yield* challengeError(ctx, "InsecureUrl", `Unsupported URL scheme '${url.protocol}'.`)
-        }
-        if (url.protocol !== vault.protocol || url.host !== vault.host) {
-          return yield* challengeError(
-            ctx,
-            "ForeignHost",
-            `Refusing to send a request for vault '${vault.host}' to another host '${url.host}'.`
+        if (call.driver === undefined) {
+          // A RetryPolicy provided around a single call wins over the client's.
+          const policy = Option.getOrElse(
+            yield* Effect.serviceOption(RetryPolicy.RetryPolicy),
+            () => options.retryPolicy
           )
+          call.driver = yield* Schedule.driver(policy)
         }
-        // A vault behind a path-based gateway: every request (nextLink included) stays under its path, where
-        // another path on the same host may be another backend.
-        if (vaultPath !== "" && url.pathname !== vaultPath && !url.pathname.startsWith(`${vaultPath}/`)) {
-          return yield* challengeError(
-            ctx,
-            "ForeignHost",
-            `Refusing to send a request for vault '${vault.host}${vaultPath}' outside its path ('${url.pathname}').`
-          )
+        const next = yield* Effect.option(call.driver.next(input))
+        if (Option.isNone(next)) {
+          if (outcome._tag === "Left") return yield* outcome.left
+          return outcome.right
         }
+        if (outcome._tag === "Right") yield* drain(outcome.right)
+        yield* Effect.logDebug(`${call.ctx.operation}: retrying after ${input.status ?? "transport error"}`)
+        return yield* runAttempts(call)
       })
 
     const send = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) =>
-      Effect.gen(function*() {
-        yield* checkUrl(request, ctx)
-        const prepared = request.pipe(
-          HttpClientRequest.setHeaders({
-            "x-ms-client-request-id": crypto.randomUUID(),
-            "user-agent": options.userAgent,
-            accept: "application/json"
-          })
-        )
-        // A RetryPolicy provided around a single call wins over the client's.
-        // Built on the first retryable failure only: most requests succeed at once.
-        let driver: Schedule.ScheduleDriver<unknown, RetryPolicy.RetryInput> | undefined
-        while (true) {
-          const outcome = yield* Effect.either(attempt(prepared, ctx))
-          let input: RetryPolicy.RetryInput
-          if (outcome._tag === "Left") {
-            if (outcome.left._tag !== "TransportError") return yield* outcome.left
-            input = { status: undefined, retryAfter: undefined }
-          } else {
-            const res = outcome.right
-            const retryAfter = res.status === 429 || res.status === 503
-              ? RetryPolicy.parseRetryAfter(res.headers, yield* Clock.currentTimeMillis)
-              : undefined
-            yield* Effect.logDebug(`${ctx.operation}: ${request.method} ${vault.host} -> ${res.status}`)
-            if (!RetryPolicy.isRetryableStatus(res.status, retryAfter !== undefined)) return res
-            input = { status: res.status, retryAfter }
-          }
-          if (driver === undefined) {
-            const policy = Option.getOrElse(
-              yield* Effect.serviceOption(RetryPolicy.RetryPolicy),
-              () => options.retryPolicy
-            )
-            driver = yield* Schedule.driver(policy)
-          }
-          const next = yield* Effect.option(driver.next(input))
-          if (Option.isNone(next)) {
-            if (outcome._tag === "Left") return yield* outcome.left
-            return outcome.right
-          }
-          if (outcome._tag === "Right") yield* drain(outcome.right)
-          yield* Effect.logDebug(`${ctx.operation}: retrying after ${input.status ?? "transport error"}`)
-        }
+      Effect.suspend(() => {
+        const invalid = checkUrl(request.url, ctx)
+        if (invalid !== undefined) return Effect.fail(invalid)
+        const prepared = HttpClientRequest.setHeaders(request, {
+          "x-ms-client-request-id": crypto.randomUUID(),
+          ...staticHeaders
+        })
+        return runAttempts({ request, prepared, ctx, driver: undefined })
       })
 
     return { vaultUrl: options.vaultUrl, send }
@@ -496,22 +579,22 @@ export const decodeResponse = <A, I>(
   ctx: Ctx,
   schema: Schema.Schema<A, I>,
   expected: ReadonlyArray<number> = [200]
-) =>
-  Effect.gen(function*() {
-    if (!expected.includes(res.status)) return yield* failForStatus(vaultUrl, res, ctx)
-    const malformed = (message: string) =>
-      new SecretError.MalformedResponse({
-        vault: vaultUrl,
-        name: ctx.name,
-        status: res.status,
-        requestId: requestIdOf(res),
-        message: `${ctx.operation}: unexpected response body: ${message}`
-      })
-    const json = yield* res.json.pipe(Effect.mapError(() => malformed("not JSON")))
-    return yield* Schema.decodeUnknown(schema)(json).pipe(
-      Effect.mapError((e) => malformed(describeParseError(e)))
-    )
+): Effect.Effect<A, SecretError.MalformedResponse | SecretError.RequestErrors | SecretError.NotFound | SecretError.Forbidden | SecretError.Exists> => {
+  if (!expected.includes(res.status)) return failForStatus(vaultUrl, res, ctx)
+  const malformed = (message: string) =>
+    new SecretError.MalformedResponse({
+      vault: vaultUrl,
+      name: ctx.name,
+      status: res.status,
+      requestId: requestIdOf(res),
+      message: `${ctx.operation}: unexpected response body: ${message}`
+    })
+  // The model schemas are synchronous: decoded in the same step as the body is parsed.
+  return Effect.flatMap(Effect.mapError(res.json, () => malformed("not JSON")), (json) => {
+    const decoded = Schema.decodeUnknownEither(schema)(json)
+    return decoded._tag === "Right" ? Effect.succeed(decoded.right) : Effect.fail(malformed(describeParseError(decoded.left)))
   })
+}
 
 /** Expect a status with no interesting body. */
 export const expectStatus = (

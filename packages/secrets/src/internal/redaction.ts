@@ -26,6 +26,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 
 const placeholder = "<redacted>"
+const utf8 = new TextDecoder()
 
 /** Bytes that go over the wire unchanged but print, stringify and inspect as `<redacted>`. */
 export class OpaqueBytes extends Uint8Array {
@@ -69,7 +70,8 @@ class SafeResponse extends Inspectable.Class implements HttpClientResponse.HttpC
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   constructor(
-    readonly request: HttpClientRequest.HttpClientRequest,
+    /** The sanitised request, built on first access: most responses never show theirs. */
+    private readonly requestOf: () => HttpClientRequest.HttpClientRequest,
     readonly status: number,
     readonly headers: Headers.Headers,
     readonly cookies: Cookies.Cookies,
@@ -78,6 +80,9 @@ class SafeResponse extends Inspectable.Class implements HttpClientResponse.HttpC
     private decoded?: string | undefined
   ) {
     super()
+  }
+  get request(): HttpClientRequest.HttpClientRequest {
+    return this.requestOf()
   }
   toJSON(): unknown {
     return {
@@ -92,15 +97,18 @@ class SafeResponse extends Inspectable.Class implements HttpClientResponse.HttpC
     return new HttpClientError.ResponseError({ request: this.request, response: this, reason: "Decode", cause })
   }
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return Effect.sync(() => this.decoded ??= new TextDecoder().decode(this.body))
+    return Effect.sync(() => this.decoded ??= utf8.decode(this.body))
   }
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
-    return Effect.flatMap(this.text, (text) =>
-      Effect.try({
-        try: () => text === "" ? null : JSON.parse(text) as unknown,
+    return Effect.suspend(() => {
+      const text = this.decoded ??= utf8.decode(this.body)
+      try {
+        return Effect.succeed(text === "" ? null : JSON.parse(text) as unknown)
+      } catch {
         // The parser's message quotes the body; only the fact that it failed is kept.
-        catch: () => this.decodeError(new SyntaxError("The response body is not valid JSON"))
-      }))
+        return Effect.fail(this.decodeError(new SyntaxError("The response body is not valid JSON")))
+      }
+    })
   }
   get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
     return Effect.map(this.text, (text) => UrlParams.fromInput(new URLSearchParams(text)))
@@ -136,7 +144,7 @@ const sanitizeError = (
     : new HttpClientError.ResponseError({
       request,
       response: new SafeResponse(
-        request,
+        () => request,
         error.response.status,
         error.response.headers,
         error.response.cookies,
@@ -149,11 +157,48 @@ const sanitizeError = (
     })
 
 /**
+ * Clients that open no span of their own, send no `traceparent`, never read `FetchHttpClient.Fetch` and
+ * abort on interruption themselves: the lean `UndiciHttpClient`. {@link wrap} adds no span around them.
+ */
+const leanClients = new WeakSet<HttpClient.HttpClient>()
+
+/** Mark a client as lean (see `leanClients`); returns it. */
+export const markLean = <C extends HttpClient.HttpClient>(client: C): C => {
+  leanClients.add(client)
+  return client
+}
+
+/** Whether `client` is a lean client (a client derived from it, e.g. by `transformClient`, is not). */
+export const isLean = (client: HttpClient.HttpClient): boolean => leanClients.has(client)
+
+/**
  * The caller's client with its own span turned off, inside a client built by `HttpClient.make`, so the
  * platform's span (name, attributes, trace propagation, `withTracerDisabledWhen`) is still there but ends
  * with sanitised values. The body is read inside: the span covers the whole exchange.
+ *
+ * A lean client (no span of its own, see {@link markLean}) gets no span here either: only the body is
+ * buffered and the response and errors sanitised, the same as on the traced path.
  */
 export const wrap = (http: HttpClient.HttpClient): HttpClient.HttpClient => {
+  if (isLean(http)) {
+    return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+      (effect) =>
+        Effect.flatMap(effect, (request) =>
+          Effect.withFiberRuntime((fiber) => {
+            const names = fiber.getFiberRef(Headers.currentRedactedNames)
+            let shown: HttpClientRequest.HttpClientRequest | undefined
+            const sanitized = () => shown ??= sanitizeRequest(request, names)
+            return http.execute(request).pipe(
+              Effect.flatMap((res) =>
+                Effect.map(res.arrayBuffer, (body) =>
+                  new SafeResponse(sanitized, res.status, res.headers, res.cookies, res.remoteAddress, new Uint8Array(body)))
+              ),
+              Effect.mapError((e) => sanitizeError(e, sanitized()))
+            )
+          })),
+      Effect.succeed
+    )
+  }
   const inner = HttpClient.withTracerDisabledWhen(http, () => true)
   return HttpClient.make((request) =>
     Effect.flatMap(FiberRef.get(Headers.currentRedactedNames), (names) => {
@@ -163,7 +208,7 @@ export const wrap = (http: HttpClient.HttpClient): HttpClient.HttpClient => {
         // (logging, metrics) leaves it readable here. Key Vault bodies are JSON text.
         Effect.flatMap((res) =>
           Effect.map(res.text, (text) =>
-            new SafeResponse(shown, res.status, res.headers, res.cookies, res.remoteAddress, encoder.encode(text), text))
+            new SafeResponse(() => shown, res.status, res.headers, res.cookies, res.remoteAddress, encoder.encode(text), text))
         ),
         Effect.mapError((e) => sanitizeError(e, shown))
       )

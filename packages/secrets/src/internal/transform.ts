@@ -104,6 +104,24 @@ const checkBundle = (b: unknown, deleted: boolean): Failure | undefined => {
     checkOpt(b, "deletedDate", isEpoch, epochAst)
 }
 
+/**
+ * What `new C(props, true)` builds for a `Schema.Class` whose fields declare no constructor defaults (checked
+ * when this module loads): the class's prototype with `props` as own properties, without the constructor's
+ * copy and per-field default merge (the largest cost of a list item).
+ */
+const construct = <C>(Class: { readonly prototype: C; readonly fields: Schema.Struct.Fields }) => {
+  for (const field of Object.values(Class.fields)) {
+    const ast = Schema.isPropertySignature(field) ? field.ast : undefined
+    const withDefault = ast !== undefined &&
+      (ast._tag === "PropertySignatureDeclaration" ? ast.defaultValue : ast.to.defaultValue) !== undefined
+    if (withDefault) throw new Error("construct: a field with a constructor default needs the class constructor")
+  }
+  return (props: object): C => Object.assign(Object.create(Class.prototype as object) as C & object, props)
+}
+const makeProperties = construct(SecretProperties)
+const makeSecret = construct(KeyVaultSecret)
+const makeDeleted = construct(DeletedSecret)
+
 /** null / undefined → undefined; anything else (already checked) as is. */
 const opt = <A>(v: unknown): A | undefined => (v === null || v === undefined ? undefined : v as A)
 
@@ -114,7 +132,7 @@ const propertiesFromChecked = (w: Json): Either.Either<SecretProperties, string>
   if ("invalid" in ident) return Either.left(Identifier.invalidMessage(ident.sourceId, ident.invalid))
   const a: Json = isStructInput(w.attributes) ? w.attributes : {}
   return Either.right(
-    new SecretProperties({
+    makeProperties({
       vaultUrl: ident.vaultUrl,
       name: ident.name,
       version: ident.version,
@@ -132,19 +150,19 @@ const propertiesFromChecked = (w: Json): Either.Either<SecretProperties, string>
       managed: opt(w.managed),
       certificateKeyId: opt(w.kid),
       previousVersion: opt(w.previousVersion)
-    }, true) // every field was checked above: re-validating costs ~50x the check (see bench/)
+    }) // every field was checked above: re-validating costs ~50x the check (see bench/)
   )
 }
 
 const deletedFromChecked = (w: Json, properties: SecretProperties) =>
-  new DeletedSecret({
+  makeDeleted({
     name: properties.name,
     value: typeof w.value === "string" ? Redacted.make(w.value) : undefined,
     properties,
     recoveryId: opt(w.recoveryId),
     scheduledPurgeDate: fromEpoch(opt(w.scheduledPurgeDate)),
     deletedOn: fromEpoch(opt(w.deletedDate))
-  }, true)
+  })
 
 /** Check + build one bundle; failures carry their path below `prefix`. */
 const decodeItem = <A>(
@@ -218,7 +236,7 @@ const secretFromChecked = (w: Json, properties: SecretProperties): Either.Either
   // A secret bundle without its value is not a secret; never turn it into an empty one.
   typeof w.value !== "string"
     ? Either.left("the secret bundle has no value")
-    : Either.right(new KeyVaultSecret({ name: properties.name, value: Redacted.make(w.value), properties }, true))
+    : Either.right(makeSecret({ name: properties.name, value: Redacted.make(w.value), properties }))
 
 /** SecretBundle (with a value) ⇄ KeyVaultSecret. */
 export const KeyVaultSecretFromBundle: Schema.Schema<KeyVaultSecret, typeof Wire.SecretBundle.Encoded> = handWritten<
