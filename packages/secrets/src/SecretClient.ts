@@ -1,8 +1,9 @@
 /**
  * `SecretClient`: every Key Vault secrets operation as a typed Effect.
  *
- * On Node prefer `NodeHttpClient.layerUndici` from `@effect/platform-node`: in `pnpm bench` the
- * `FetchHttpClient` (global `fetch`) was the slowest transport, about 10–30 % below undici.
+ * Any `@effect/platform` `HttpClient` works. On Node the cheapest per request is this package's
+ * `UndiciHttpClient` (optional peer `undici`); `NodeHttpClient.layerUndici` and `FetchHttpClient` cost more
+ * client CPU per request (`pnpm bench`, bench/README.md); `FetchHttpClient` gives the smallest bundle.
  *
  * Redirects are never followed, on any transport (Key Vault never redirects): the client runs `fetch` with
  * `redirect: "manual"` (a custom `FetchHttpClient.Fetch` is honoured when it is in the context of the calls),
@@ -11,12 +12,12 @@
  * @example
  * ```ts
  * import { Credential, SecretClient } from "@effect-keyvault/secrets"
- * import { NodeHttpClient } from "@effect/platform-node"
+ * import * as UndiciHttpClient from "@effect-keyvault/secrets/UndiciHttpClient"
  * import { Effect, Layer, Stream } from "effect"
  *
  * const SecretsLive = SecretClient.layer({ vaultUrl: "https://my-vault.vault.azure.net" }).pipe(
  *   Layer.provide(Credential.layerDefaultAzure()),
- *   Layer.provide(NodeHttpClient.layerUndici)
+ *   Layer.provide(UndiciHttpClient.layer)
  * )
  *
  * const program = Effect.gen(function*() {
