@@ -110,10 +110,10 @@ export interface EmulatorOptions {
 }
 
 /**
- * Throttling limits per vault, as token buckets: each budget refills continuously over `window`, a request
- * takes one token, and with none left it is answered like the service does:
+ * Throttling limits per vault: at most `transactions` (and, apart, `createTransactions`) accepted requests in
+ * any sliding `window`. Over the limit a request is answered like the service does:
  * `429 {"error":{"code":"Throttled","message":"… Reason: VaultRequestTypeLimitReached"}}` with `Retry-After`
- * (seconds until a token is back, at least 1). Throttled requests do not use up the budget.
+ * (seconds until the window has room again, at least 1). Throttled requests do not count toward the limit.
  *
  * @since 0.2.0
  * @category Models

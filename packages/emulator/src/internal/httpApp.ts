@@ -235,7 +235,7 @@ export const makeApp = (config: AppConfig) => {
           body: { error: { code: "Unauthorized", message: "AKV10022: Invalid audience or token." } }
         }
       }
-      // Service throttling (opt-in): authenticated requests only; a 429 does not use up the budget.
+      // Service throttling (opt-in): authenticated requests only; a 429 does not count toward the limit.
       const rejected = config.throttle === undefined ? undefined : yield* config.throttle(method, rawPath)
       if (rejected !== undefined) {
         return { status: 429, headers: { "retry-after": String(rejected.retryAfterSeconds) }, body: throttle.body }

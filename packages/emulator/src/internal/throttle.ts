@@ -1,7 +1,8 @@
 /**
- * Key Vault's service throttling as token buckets per vault: "secret CREATE" (set, restore) and every other
- * secret transaction have separate budgets (300 and 4,000 per 10 s). A throttled request is answered 429
- * `Throttled` with `Retry-After` and, as in the service, does not count toward the limit.
+ * Key Vault's service throttling per vault: "secret CREATE" (set, restore) and every other secret transaction
+ * have separate budgets (300 and 4,000 per 10 s), each enforced over a sliding window so no 10 s span ever
+ * holds more (a token bucket of the same size would let up to twice the limit through in 10 s). A throttled
+ * request is answered 429 `Throttled` with `Retry-After` and, as in the service, does not count.
  *
  * @internal
  */
@@ -24,18 +25,19 @@ export interface Rejection {
 /** @internal */
 export type Throttle = (method: string, rawPath: string) => Effect.Effect<Rejection | undefined>
 
-const bucket = (capacity: number, windowMs: number) => {
-  const perMs = capacity / windowMs
-  let tokens = capacity
-  let last: number | undefined
+// At most `limit` accepted requests in any `windowMs` (a sliding window, as "N per 10 s" reads): a ring of the
+// last `limit` acceptance times; a request is accepted when the oldest of them has left the window.
+const bucket = (limit: number, windowMs: number) => {
+  const ring = new Float64Array(Math.max(1, limit)).fill(Number.NEGATIVE_INFINITY)
+  let next = 0
   return (now: number): Rejection | undefined => {
-    tokens = Math.min(capacity, tokens + (last === undefined ? 0 : Math.max(0, now - last) * perMs))
-    last = now
-    if (tokens >= 1) {
-      tokens -= 1
+    const oldest = ring[next]!
+    if (oldest <= now - windowMs) {
+      ring[next] = now
+      next = (next + 1) % ring.length
       return undefined
     }
-    return { retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)) }
+    return { retryAfterSeconds: Math.max(1, Math.ceil((oldest + windowMs - now) / 1000)) }
   }
 }
 
