@@ -24,7 +24,8 @@ const cases: ReadonlyArray<readonly [string, ReadonlyArray<RegExp>]> = [
   ["rotate-secret.ts", [/disabled 2 older version\(s\)/, /enabled=true/]],
   ["streaming.ts", [/listed 60 of 60/, /page of 10, more: true/, /resumed from the token: \d+ more/]],
   ["backup-restore.ts", [/2 versions; same ids: true/, /malformed blob -> HttpError: .*invalid or corrupt/]],
-  ["config.ts", [/api-version 2025-07-01/, /value prints as <redacted>/]]
+  ["config.ts", [/api-version 2025-07-01/, /value prints as <redacted>/]],
+  ["cache-outage.ts", [/outage: 10 reads, 0 failed, [1-9]\d* served stale/, /serving the new version: true/, /prints as <redacted>/, /^done$/m]]
 ]
 
 describe.concurrent("examples run against the embedded emulator", () => {
