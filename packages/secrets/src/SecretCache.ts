@@ -283,7 +283,8 @@ export const make = (
 ): Effect.Effect<Service, never, SecretClient.SecretClient | Scope.Scope> =>
   Effect.gen(function*() {
     const client = yield* SecretClient.SecretClient
-    const fibers = yield* FiberSet.make<void, never>()
+    const refreshes = yield* FiberSet.make<void, never>()
+    const loads = yield* FiberSet.make<KeyVaultSecret, Failure>()
     const ttl = Duration.toMillis(Duration.decode(options.timeToLive ?? "8 hours"))
     const notFoundTtl = Duration.toMillis(Duration.decode(options.notFoundTimeToLive ?? "1 minute"))
     const maxStale = Duration.toMillis(Duration.decode(options.maxStale ?? "24 hours"))
@@ -410,7 +411,7 @@ export const make = (
         if (running !== undefined) return Fiber.join(running)
         // The read runs in the cache's scope: a reader that is interrupted does not cancel it for the others.
         return Effect.flatMap(
-          FiberSet.run(fibers as unknown as FiberSet.FiberSet<KeyVaultSecret, Failure>, load(key, name, version)),
+          FiberSet.run(loads, load(key, name, version)),
           (fiber) => {
             inflight.set(key, fiber)
             return Fiber.join(fiber)
@@ -444,7 +445,7 @@ export const make = (
     const startRefresh = (key: string, entry: Entry, now: number): Effect.Effect<Fiber.Fiber<void> | undefined> => {
       if (entry.refreshing !== undefined) return Effect.succeed(entry.refreshing)
       if (now < entry.nextAttemptAt || now < throttledUntil) return Effect.succeed(undefined)
-      return Effect.map(FiberSet.run(fibers, refresh(key, entry)), (fiber) => {
+      return Effect.map(FiberSet.run(refreshes, refresh(key, entry)), (fiber) => {
         // The fiber may already be done (and have cleared `refreshing`) when run returns.
         if (fiber.unsafePoll() === null) entry.refreshing = fiber
         return fiber

@@ -138,7 +138,7 @@ export const load = (
   options: Options = {}
 ): Effect.Effect<ConfigProvider.ConfigProvider, SecretClient.ServiceErrors, SecretClient.SecretClient> =>
   Effect.flatMap(SecretClient.SecretClient, (client) =>
-    Effect.map(readSnapshot(client, options, new Map()), (entries) => ConfigProvider.fromMap(toConfigMap(entries))))
+    Effect.map(readSnapshot(client, options, new Map()), providerOf))
     .pipe(Effect.withSpan("SecretConfigProvider.load", { captureStackTrace: false }))
 
 interface SnapshotEntry {
@@ -149,10 +149,11 @@ interface SnapshotEntry {
 
 const isExpired = (p: SecretProperties, now: DateTime.Utc) => p.expiresOn !== undefined && DateTime.lessThanOrEqualTo(p.expiresOn, now)
 
-const toConfigMap = (entries: ReadonlyMap<string, SnapshotEntry>) => {
+// The one place a snapshot becomes a provider (both `load` and `makeRefreshing` go through it).
+const providerOf = (entries: ReadonlyMap<string, SnapshotEntry>): ConfigProvider.ConfigProvider => {
   const map = new Map<string, string>()
   for (const entry of entries.values()) map.set(entry.path, entry.value)
-  return map
+  return ConfigProvider.fromMap(map)
 }
 
 // List, then read the enabled (and unexpired) secrets; a secret whose `updatedOn` is unchanged since `previous`
@@ -225,13 +226,13 @@ export const makeRefreshing = (
   Effect.gen(function*() {
     const client = yield* SecretClient.SecretClient
     let entries = yield* readSnapshot(client, options, new Map())
-    let current = ConfigProvider.fromMap(toConfigMap(entries))
+    let current = providerOf(entries)
     // TODO(lead): switch to SecretClient `watch` once merged; relist.every is the stand-in.
     yield* relist.every(
       options.refreshInterval ?? "5 minutes",
       Effect.map(readSnapshot(client, options, entries), (next) => {
         entries = next
-        current = ConfigProvider.fromMap(toConfigMap(next))
+        current = providerOf(next)
       })
     )
     return ConfigProvider.fromFlat(ConfigProvider.makeFlat({
