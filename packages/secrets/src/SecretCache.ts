@@ -38,6 +38,7 @@
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Equal from "effect/Equal"
 import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
@@ -399,7 +400,13 @@ export const make = (
           Effect.tapError((e) =>
             e._tag === "NotFound" && generation === generationOf(name) ? store(key, name, version, e) : Effect.void
           ),
-          Effect.ensuring(Effect.sync(() => inflight.delete(key)))
+          // Only our own slot: after an invalidate, a newer read of the key may hold it.
+          Effect.ensuring(Effect.fiberIdWith((id) =>
+            Effect.sync(() => {
+              const current = inflight.get(key)
+              if (current !== undefined && Equal.equals(current.id(), id)) inflight.delete(key)
+            })
+          ))
         )
       })
 
@@ -413,7 +420,7 @@ export const make = (
         return Effect.flatMap(
           FiberSet.run(loads, load(key, name, version)),
           (fiber) => {
-            inflight.set(key, fiber)
+            if (fiber.unsafePoll() === null) inflight.set(key, fiber)
             return Fiber.join(fiber)
           }
         )

@@ -284,7 +284,22 @@ describe("SecretCache", () => {
       assert.strictEqual(after.stale.count - before.stale.count, 1)
       assert.strictEqual(after.refreshFailures.count - before.refreshFailures.count, 1)
     }).pipe(Effect.provide(live({ timeToLive: "1 minute" }))))
+
+  it.effect("a reader that is interrupted does not cancel the read it shares with others", () =>
+    Effect.gen(function*() {
+      const cache = yield* SecretCache.SecretCache
+      const testVault = yield* TestVault.TestVault
+      yield* testVault.inject({ operation: "getSecret", latency: "10 seconds", times: 1 })
+      const first = yield* Effect.fork(cache.get("db-password"))
+      const second = yield* Effect.fork(cache.get("db-password"))
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.interrupt(first)
+      yield* TestClock.adjust("10 seconds")
+      assert.strictEqual(Redacted.value((yield* Fiber.join(second)).value), "v1")
+      assert.strictEqual(yield* getCalls, 1)
+    }).pipe(Effect.provide(live())))
 })
+
 
 const transportError = new SecretError.TransportError({
   vault: "https://test.vault.azure.net",
