@@ -3,10 +3,20 @@
  * whole batches. Every factory imports its libraries lazily, so a `--memory <client>` child process
  * loads only what that client needs (the baseline heap then shows each library's own footprint).
  */
+import * as path from "node:path"
+import { pathToFileURL } from "node:url"
 import type * as Undici from "undici"
 
 /** Every client id, in table order. */
-export const clientIds = ["raw", "official", "ours-undici", "ours-node-http", "ours-fetch"] as const
+export const clientIds = [
+  "raw",
+  "official",
+  "ours-undici",
+  "ours-platform-undici",
+  "ours-node-http",
+  "ours-fetch",
+  "ours-baseline"
+] as const
 export type ClientId = typeof clientIds[number]
 
 export const isClientId = (s: string): s is ClientId => (clientIds as ReadonlyArray<string>).includes(s)
@@ -14,7 +24,9 @@ export const isClientId = (s: string): s is ClientId => (clientIds as ReadonlyAr
 export const labels: Record<ClientId, string> = {
   "raw": "raw HTTP (undici request)",
   "official": "official @azure/keyvault-secrets",
-  "ours-undici": "ours, NodeHttpClient undici",
+  "ours-undici": "ours, UndiciHttpClient (this package's transport)",
+  "ours-platform-undici": "ours, @effect/platform-node NodeHttpClient undici",
+  "ours-baseline": "an earlier version of ours (BENCH_BASELINE_SRC) on NodeHttpClient undici, for before/after",
   "ours-node-http": "ours, NodeHttpClient node:http",
   "ours-fetch": "ours, FetchHttpClient (global fetch)"
 }
@@ -25,22 +37,34 @@ export interface Target {
   readonly token: string
 }
 
+/** Receives the latency of one operation, in milliseconds. */
+export type Recorder = ((ms: number) => void) | undefined
+
 export interface BenchClient {
   readonly id: ClientId
   /** `count` getSecret (latest) calls of `name`, at most `concurrency` in flight; returns the last value. */
-  readonly get: (name: string, count: number, concurrency: number) => Promise<string>
-  /** `count` sequential setSecret calls (each makes a new version). */
-  readonly set: (name: string, value: string, count: number) => Promise<void>
+  readonly get: (name: string, count: number, concurrency: number, record?: Recorder) => Promise<string>
+  /** `count` setSecret calls (each makes a new version), at most `concurrency` in flight. */
+  readonly set: (name: string, value: string, count: number, concurrency?: number, record?: Recorder) => Promise<void>
   /** `times` full listings of secret properties; returns the item count of the last one. */
-  readonly list: (times: number) => Promise<number>
+  readonly list: (times: number, record?: Recorder) => Promise<number>
   readonly close: () => Promise<void>
+}
+
+/** Times one promise-returning operation when `record` is given. */
+const timed = async <A>(record: Recorder, f: () => Promise<A>): Promise<A> => {
+  if (record === undefined) return f()
+  const t0 = performance.now()
+  const a = await f()
+  record(performance.now() - t0)
+  return a
 }
 
 // Same as the official SDK 4.12 and our SDK's default.
 const API_VERSION = "2026-04-01"
 
 /** A small promise pool, the hand-written equivalent of `Effect.forEach(..., { concurrency })`. */
-const pool = async (count: number, concurrency: number, task: () => Promise<void>): Promise<void> => {
+export const pool = async (count: number, concurrency: number, task: () => Promise<void>): Promise<void> => {
   let next = 0
   const worker = async () => {
     while (next < count) {
@@ -66,33 +90,35 @@ const makeRaw = async (target: Target): Promise<BenchClient> => {
     })
     const text = await res.body.text()
     if (res.statusCode !== 200) throw new Error(`raw ${method} ${pathAndQuery}: HTTP ${res.statusCode}`)
-    return JSON.parse(text) as Record<string, unknown>
+    return JSON.parse(text) as { [k: string]: unknown }
   }
   const q = `api-version=${API_VERSION}`
   let last = ""
   return {
     id: "raw",
-    get: async (name, count, concurrency) => {
+    get: async (name, count, concurrency, record) => {
       await pool(count, concurrency, async () => {
-        last = (await call("GET", `/secrets/${encodeURIComponent(name)}?${q}`)).value as string
+        last = (await timed(record, () => call("GET", `/secrets/${encodeURIComponent(name)}?${q}`))).value as string
       })
       return last
     },
-    set: async (name, value, count) => {
-      for (let i = 0; i < count; i++) {
-        await call("PUT", `/secrets/${encodeURIComponent(name)}?${q}`, JSON.stringify({ value, attributes: {} }))
-      }
-    },
-    list: async (times) => {
+    set: (name, value, count, concurrency = 1, record) =>
+      pool(count, concurrency, async () => {
+        await timed(record, () => call("PUT", `/secrets/${encodeURIComponent(name)}?${q}`, JSON.stringify({ value, attributes: {} })))
+      }),
+    list: async (times, record) => {
       let n = 0
       for (let i = 0; i < times; i++) {
-        n = 0
-        let next: string | undefined = `${target.url}/secrets?${q}`
-        while (next) {
-          const page: Record<string, unknown> = await call("GET", next.slice(target.url.length))
-          n += (page.value as Array<unknown>).length
-          next = (page.nextLink as string | null | undefined) ?? undefined
-        }
+        n = await timed(record, async () => {
+          let count = 0
+          let next: string | undefined = `${target.url}/secrets?${q}`
+          while (next) {
+            const page: { [k: string]: unknown } = await call("GET", next.slice(target.url.length))
+            count += (page.value as Array<unknown>).length
+            next = (page.nextLink as string | null | undefined) ?? undefined
+          }
+          return count
+        })
       }
       return n
     },
@@ -112,20 +138,24 @@ const makeOfficial = async (target: Target): Promise<BenchClient> => {
   let last = ""
   return {
     id: "official",
-    get: async (name, count, concurrency) => {
+    get: async (name, count, concurrency, record) => {
       await pool(count, concurrency, async () => {
-        last = (await client.getSecret(name)).value ?? ""
+        last = (await timed(record, () => client.getSecret(name))).value ?? ""
       })
       return last
     },
-    set: async (name, value, count) => {
-      for (let i = 0; i < count; i++) await client.setSecret(name, value)
-    },
-    list: async (times) => {
+    set: (name, value, count, concurrency = 1, record) =>
+      pool(count, concurrency, async () => {
+        await timed(record, () => client.setSecret(name, value))
+      }),
+    list: async (times, record) => {
       let n = 0
       for (let i = 0; i < times; i++) {
-        n = 0
-        for await (const _ of client.listPropertiesOfSecrets()) n++
+        n = await timed(record, async () => {
+          let count = 0
+          for await (const _ of client.listPropertiesOfSecrets()) count++
+          return count
+        })
       }
       return n
     },
@@ -134,21 +164,33 @@ const makeOfficial = async (target: Target): Promise<BenchClient> => {
   }
 }
 
-type Transport = "undici" | "node-http" | "fetch"
+type Transport = "undici" | "platform-undici" | "node-http" | "fetch"
 
-const makeOurs = async (target: Target, transport: Transport): Promise<BenchClient> => {
-  const [{ Effect, Layer, ManagedRuntime, Redacted, Stream }, NodeHttpClient, FetchHttpClient, undici, { Credential, SecretClient }] =
-    await Promise.all([
-      import("effect"),
-      import("@effect/platform-node/NodeHttpClient"),
-      import("@effect/platform/FetchHttpClient"),
-      import("undici"),
-      import("../packages/secrets/src/index.js")
-    ])
+/**
+ * `srcDir`: where the package's sources are; an earlier version exported with e.g.
+ * `git archive <commit> packages/secrets | tar -x -C bench/.cache/baseline` gives a before/after in one run.
+ */
+const makeOurs = async (target: Target, transport: Transport, srcDir?: string): Promise<BenchClient> => {
+  const [{ Effect, Layer, ManagedRuntime, Redacted, Stream }, undici, { Credential, SecretClient }] = await Promise.all([
+    import("effect"),
+    import("undici"),
+    (srcDir === undefined
+      ? import("../packages/secrets/src/index.js")
+      : import(pathToFileURL(path.join(srcDir, "index.ts")).href)) as Promise<typeof import("../packages/secrets/src/index.js")>
+  ])
+  // Each transport's modules are loaded only when used (the memory figures count what is loaded).
+  const NodeHttpClient = transport === "platform-undici" || transport === "node-http"
+    ? await import("@effect/platform-node/NodeHttpClient")
+    : undefined!
+  const FetchHttpClient = transport === "fetch" ? await import("@effect/platform/FetchHttpClient") : undefined!
+  const UndiciHttpClient = transport === "undici" ? await import("../packages/secrets/src/UndiciHttpClient.js") : undefined!
   let agent: Undici.Agent | undefined
   const http = (() => {
     switch (transport) {
       case "undici":
+        agent = new undici.Agent({ connect: { ca: target.ca } })
+        return UndiciHttpClient.layerWithDispatcher(agent)
+      case "platform-undici":
         agent = new undici.Agent({ connect: { ca: target.ca } })
         return NodeHttpClient.layerUndiciWithoutDispatcher.pipe(
           Layer.provide(Layer.succeed(NodeHttpClient.Dispatcher, agent))
@@ -172,31 +214,41 @@ const makeOurs = async (target: Target, transport: Transport): Promise<BenchClie
     )
   )
   const client = await runtime.runPromise(SecretClient.SecretClient)
+  const timedEffect = <A, E>(record: Recorder, effect: import("effect").Effect.Effect<A, E>) =>
+    record === undefined ? effect : Effect.suspend(() => {
+      const t0 = performance.now()
+      return Effect.tap(effect, () => record(performance.now() - t0))
+    })
   return {
-    id: `ours-${transport}`,
+    id: srcDir === undefined ? `ours-${transport}` : "ours-baseline",
     // One Effect per batch, the way an application runs it.
-    get: async (name, count, concurrency) => {
+    get: async (name, count, concurrency, record) => {
       let last = ""
       await runtime.runPromise(
         Effect.forEach(
           Array.from({ length: count }),
-          () => Effect.map(client.getSecret(name), (secret) => {
-            last = Redacted.value(secret.value)
-          }),
+          () =>
+            Effect.map(timedEffect(record, client.getSecret(name)), (secret) => {
+              last = Redacted.value(secret.value)
+            }),
           { concurrency, discard: true }
         )
       )
       return last
     },
-    set: (name, value, count) =>
+    set: (name, value, count, concurrency = 1, record) =>
       runtime.runPromise(
-        Effect.forEach(Array.from({ length: count }), () => client.setSecret(name, value), { discard: true })
+        Effect.forEach(Array.from({ length: count }), () => timedEffect(record, client.setSecret(name, value)), {
+          concurrency,
+          discard: true
+        })
       ),
-    list: (times) =>
+    list: (times, record) =>
       runtime.runPromise(
-        Effect.forEach(Array.from({ length: times }), () => Stream.runCount(client.listPropertiesOfSecrets())).pipe(
-          Effect.map((counts) => counts[counts.length - 1] ?? 0)
-        )
+        Effect.forEach(
+          Array.from({ length: times }),
+          () => timedEffect(record, Stream.runCount(client.listPropertiesOfSecrets()))
+        ).pipe(Effect.map((counts) => counts[counts.length - 1] ?? 0))
       ),
     close: async () => {
       await runtime.dispose()
@@ -213,9 +265,16 @@ export const makeClient = (id: ClientId, target: Target): Promise<BenchClient> =
       return makeOfficial(target)
     case "ours-undici":
       return makeOurs(target, "undici")
+    case "ours-platform-undici":
+      return makeOurs(target, "platform-undici")
     case "ours-node-http":
       return makeOurs(target, "node-http")
     case "ours-fetch":
       return makeOurs(target, "fetch")
+    case "ours-baseline": {
+      const src = process.env.BENCH_BASELINE_SRC
+      if (src === undefined) return Promise.reject(new Error("ours-baseline needs BENCH_BASELINE_SRC (a packages/secrets/src directory)"))
+      return makeOurs(target, "platform-undici", path.resolve(src))
+    }
   }
 }

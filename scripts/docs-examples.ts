@@ -27,7 +27,9 @@ const compilerOptions = {
     "@effect-keyvault/secrets": ["../../../secrets/src/index.ts"],
     "@effect-keyvault/secrets/*": ["../../../secrets/src/*.ts"],
     "@effect-keyvault/emulator": ["../../../emulator/src/index.ts"],
-    "@effect-keyvault/emulator/*": ["../../../emulator/src/*.ts"]
+    "@effect-keyvault/emulator/*": ["../../../emulator/src/*.ts"],
+    "@effect-keyvault/cli": ["../../../cli/src/index.ts"],
+    "@effect-keyvault/cli/*": ["../../../cli/src/*.ts"]
   }
 }
 
@@ -83,7 +85,7 @@ const run = (command: string, args: ReadonlyArray<string>): boolean =>
 
 let failed = false
 let total = 0
-for (const pkg of ["secrets", "emulator"]) {
+for (const pkg of ["secrets", "emulator", "cli"]) {
   const pkgDir = path.join(root, "packages", pkg)
   const outDir = path.join(pkgDir, "docs", "examples-extra")
   fs.rmSync(outDir, { recursive: true, force: true })

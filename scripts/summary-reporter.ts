@@ -1,8 +1,12 @@
 /**
  * Vitest reporter that ends every run with the plain line CI reads:
  * `N passed, N failed` (and `, N skipped` when some were skipped).
+ *
+ * With SUMMARY_FILE set (.ci/run, which runs the suite once per Node version), the line is labelled with the
+ * Node version instead and the counts are appended to that file as one JSON line, so the caller can print
+ * the single total line at the very end.
  */
-import { writeSync } from "node:fs"
+import { appendFileSync, writeSync } from "node:fs"
 import type { Reporter, TestModule } from "vitest/node"
 
 export default class SummaryReporter implements Reporter {
@@ -21,7 +25,12 @@ export default class SummaryReporter implements Reporter {
       if (module.state() === "failed" && [...module.children.allTests()].length === 0) failed++
     }
     failed += unhandledErrors.length
-    const line = `${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`
+    const counts = `${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`
+    const summaryFile = process.env.SUMMARY_FILE
+    if (summaryFile !== undefined && summaryFile !== "") {
+      appendFileSync(summaryFile, JSON.stringify({ node: process.version, passed, failed, skipped }) + "\n")
+    }
+    const line = summaryFile ? `[node ${process.version}] ${counts} (this run)` : counts
     // Printed at exit so it stands after the default reporter's summary.
     process.once("exit", () => writeSync(1, `\n${line}\n`))
   }

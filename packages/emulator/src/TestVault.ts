@@ -98,7 +98,15 @@ export type Operation =
  *
  * const seed: ReadonlyArray<TestVault.Seed> = [
  *   { name: "db-password", value: Redacted.make("s3cret"), contentType: "text/plain" },
- *   { name: "old-key", value: "x", enabled: false, tags: { owner: "team-a" } }
+ *   { name: "old-key", value: "x", enabled: false, tags: { owner: "team-a" } },
+ *   // A certificate-backed secret (read-only over REST, like the service's)
+ *   {
+ *     name: "tls-cert",
+ *     value: "MIIK...",
+ *     contentType: "application/x-pkcs12",
+ *     managed: true,
+ *     kid: "https://test.vault.azure.net/keys/tls-cert/0123456789abcdef0123456789abcdef"
+ *   }
  * ]
  * const program = Effect.flatMap(SecretClient.SecretClient, (c) => c.getSecret("db-password")).pipe(
  *   Effect.provide(TestVault.layer({ seed }))
@@ -114,6 +122,16 @@ export interface Seed {
   readonly enabled?: boolean | undefined
   readonly notBefore?: Date | undefined
   readonly expiresOn?: Date | undefined
+  /**
+   * A certificate-backed secret: `managed: true` on the wire, and set, update and delete answer
+   * 403 `Forbidden` / `SecretManagedByKeyVault` as the service does. Seeding the same name again adds a
+   * version (a certificate renewal) whose `previousVersion` is the one before.
+   */
+  readonly managed?: boolean | undefined
+  /** The key behind the certificate (`certificateKeyId` on the client's model). */
+  readonly kid?: string | undefined
+  /** The previous certificate's version (api 2025-07-01+); defaults as described at `managed`. */
+  readonly previousVersion?: string | undefined
 }
 
 /**
@@ -508,6 +526,9 @@ const instrument = (
     wrapped[method] = (...args: ReadonlyArray<unknown>) =>
       Stream.unwrap(gate(method, args).pipe(Effect.as(Stream.suspend(() => original(...args)))))
   }
+  // Bulk reads go through the instrumented getSecret: each name is a recorded call that faults apply to.
+  const getSecret = wrapped.getSecret as SecretClient.Service["getSecret"]
+  Object.assign(wrapped, SecretClient.bulkReads({ vaultUrl: client.vaultUrl, getSecret }))
   wrapped.sendRequest = (request: HttpClientRequest.HttpClientRequest) =>
     Ref.update(calls, (all) => [...all, { operation: "sendRequest" as const, name: undefined }]).pipe(
       Effect.zipRight(client.sendRequest(request))
@@ -558,7 +579,10 @@ export const layer = (options: TestVaultOptions = {}): Layer.Layer<SecretClient.
         tags: s.tags,
         enabled: s.enabled,
         nbf: toEpoch(s.notBefore),
-        exp: toEpoch(s.expiresOn)
+        exp: toEpoch(s.expiresOn),
+        managed: s.managed,
+        kid: s.kid,
+        previousVersion: s.previousVersion
       }))))
     }
     const app = httpApp.makeAppFromOptions(engine, options, "https")

@@ -22,6 +22,8 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Order from "effect/Order"
+import * as RedBlackTree from "effect/RedBlackTree"
 import * as Schema from "effect/Schema"
 import * as backup from "./internal/backup.js"
 
@@ -171,6 +173,8 @@ export interface StoredVersion {
   readonly updated: number
   readonly managed?: boolean | undefined
   readonly kid?: string | undefined
+  /** Certificate-backed secrets: the version of the previous certificate (wire: api 2025-07-01+). */
+  readonly previousVersion?: string | undefined
 }
 
 /**
@@ -201,6 +205,7 @@ export interface SecretView {
   readonly attributes: Attributes
   readonly managed?: boolean | undefined
   readonly kid?: string | undefined
+  readonly previousVersion?: string | undefined
 }
 
 /**
@@ -250,9 +255,18 @@ export interface SetParams {
   readonly enabled?: boolean | undefined
   readonly nbf?: number | undefined
   readonly exp?: number | undefined
-  /** Seeding only: mark as certificate-backed. */
+  /**
+   * Seeding only: mark as certificate-backed. Such a secret is read-only over REST (set, update and delete
+   * answer 403 `SecretManagedByKeyVault`), as the service keeps it in step with its certificate.
+   */
   readonly managed?: boolean | undefined
+  /** Seeding only: the key behind the certificate. */
   readonly kid?: string | undefined
+  /**
+   * Seeding only: the previous certificate's version. Defaults, for a managed secret that already has a
+   * managed version, to that version (a certificate renewal).
+   */
+  readonly previousVersion?: string | undefined
 }
 
 /**
@@ -359,8 +373,17 @@ export interface VaultEngine {
   readonly purgeDeletedSecret: (name: string) => Effect.Effect<void, VaultError>
   /** Latest version of every active secret, sorted by name. */
   readonly listSecrets: Effect.Effect<ReadonlyArray<SecretView>>
+  /**
+   * One page of {@link listSecrets}: at most `limit` secrets whose lower-cased name is at or after `from`
+   * (code-unit order). Costs O(log n + limit), not O(n): the engine keeps its names in a sorted index.
+   */
+  readonly listSecretsPage: (from: string | undefined, limit: number) => Effect.Effect<ReadonlyArray<SecretView>>
+  /** One page of {@link listDeletedSecrets}, like {@link listSecretsPage}. */
+  readonly listDeletedSecretsPage: (from: string | undefined, limit: number) => Effect.Effect<ReadonlyArray<DeletedView>>
   /** Every version of an active secret (empty when the name is unknown, like the service). */
   readonly listSecretVersions: (name: string) => Effect.Effect<ReadonlyArray<SecretView>>
+  /** One page of {@link listSecretVersions}: at most `limit` versions from position `offset` (oldest first). */
+  readonly listSecretVersionsPage: (name: string, offset: number, limit: number) => Effect.Effect<ReadonlyArray<SecretView>>
   /** Returns the base64url backup blob. */
   readonly backupSecret: (name: string) => Effect.Effect<string, VaultError>
   readonly restoreSecret: (blob: string) => Effect.Effect<SecretView, VaultError>
@@ -446,7 +469,15 @@ export const errors = {
       message: "Operation purge is not allowed on this vault: purge protection is enabled."
     }),
   invalidName: (name: string) =>
-    new VaultError({ status: 400, code: "BadParameter", message: `The request URI contains an invalid name: ${name}` })
+    new VaultError({ status: 400, code: "BadParameter", message: `The request URI contains an invalid name: ${name}` }),
+  /** The service's answer to writes on a certificate-backed secret. */
+  managedByKeyVault: (operation: "set" | "update" | "delete") =>
+    new VaultError({
+      status: 403,
+      code: "Forbidden",
+      message: `Operation "${operation}" is not allowed as this object's lifetime is managed by Key Vault.`,
+      innerCode: "SecretManagedByKeyVault"
+    })
 }
 
 const hex = "0123456789abcdef"
@@ -516,12 +547,49 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
     const purging = new Map<string, number>()
 
     const key = (name: string) => name.toLowerCase()
-    // Code-unit order on lower-cased names (not localeCompare): the $skiptoken marker is compared with `>=`,
-    // so both must use the same, locale-independent order or paging loops or drops items.
-    const byName = (a: SecretRecord, b: SecretRecord) => {
-      const ka = key(a.name)
-      const kb = key(b.name)
-      return ka < kb ? -1 : ka > kb ? 1 : 0
+    // Sorted indexes of the keys of live and of deleted records, so a listing page costs O(log n + page).
+    // Code-unit order on lower-cased names (Order.string, not localeCompare): the $skiptoken marker is
+    // compared with `>=`, so both must use the same, locale-independent order or paging loops or drops items.
+    // The trees are persistent: a state copy for rollback shares them.
+    let liveIndex = RedBlackTree.empty<string, SecretRecord>(Order.string)
+    let deletedIndex = RedBlackTree.empty<string, SecretRecord>(Order.string)
+    // Earliest scheduled purge among deleted records (epoch seconds): the sweep has nothing to do before it.
+    let nextPurgeS = Number.POSITIVE_INFINITY
+    /** Puts `k` in the index its record belongs to (live or deleted), or in none when it is gone. */
+    const reindex = (k: string) => {
+      if (RedBlackTree.has(liveIndex, k)) liveIndex = RedBlackTree.removeFirst(liveIndex, k)
+      if (RedBlackTree.has(deletedIndex, k)) deletedIndex = RedBlackTree.removeFirst(deletedIndex, k)
+      const rec = secrets.get(k)
+      if (rec === undefined) return
+      if (rec.deleted) {
+        deletedIndex = RedBlackTree.insert(deletedIndex, k, rec)
+        nextPurgeS = Math.min(nextPurgeS, rec.deleted.scheduledPurgeDate)
+      } else {
+        liveIndex = RedBlackTree.insert(liveIndex, k, rec)
+      }
+    }
+    const rebuildIndexes = () => {
+      liveIndex = RedBlackTree.empty(Order.string)
+      deletedIndex = RedBlackTree.empty(Order.string)
+      nextPurgeS = Number.POSITIVE_INFINITY
+      for (const k of secrets.keys()) reindex(k)
+    }
+    /** Up to `limit` records of `index` from the first key >= `from`, skipping those `keep` refuses. */
+    const pageOf = (
+      index: RedBlackTree.RedBlackTree<string, SecretRecord>,
+      from: string | undefined,
+      limit: number,
+      keep: (rec: SecretRecord) => boolean
+    ): Array<SecretRecord> => {
+      const out: Array<SecretRecord> = []
+      if (limit <= 0) return out
+      const entries = from === undefined ? index : RedBlackTree.greaterThanEqual(index, from)
+      for (const [, rec] of entries) {
+        if (!keep(rec)) continue
+        out.push(rec)
+        if (out.length >= limit) break
+      }
+      return out
     }
     const checkName = (name: string): VaultError | undefined =>
       NAME_PATTERN.test(name) ? undefined : errors.invalidName(name)
@@ -543,7 +611,8 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
       tags: v.tags,
       attributes: attrs(v),
       managed: v.managed,
-      kid: v.kid
+      kid: v.kid,
+      previousVersion: v.previousVersion
     })
     const latest = (rec: SecretRecord): StoredVersion => rec.versions[rec.versions.length - 1]!
     /** Live and visible: not deleted, and past the recover delay (the service answers 404 until then). */
@@ -589,6 +658,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
       purging.clear()
       for (const [k, until] of s.purging) purging.set(k, until)
       backupKey = s.backupKey
+      rebuildIndexes()
     }
     const tracksDurability = options.persist !== undefined || options.onChange !== undefined
     let durable: State | undefined = tracksDurability ? cloneState() : undefined
@@ -653,17 +723,25 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
       })
 
     // Deleted secrets past their scheduled purge date disappear, as the service purges them.
+    // Runs before every operation, so it must not cost O(vault): it only scans the deleted records, and only
+    // once the earliest scheduled purge date has passed.
     const sweep = (nowMs: number) => {
       const nowS = Math.floor(nowMs / 1000)
-      let any = false
-      for (const [k, r] of secrets) {
-        if (r.deleted && r.deleted.scheduledPurgeDate <= nowS) {
-          secrets.delete(k)
-          any = true
-        }
+      if (purging.size > 0) for (const [k, until] of purging) if (until <= nowMs) purging.delete(k)
+      if (nowS < nextPurgeS) return
+      const expired: Array<string> = []
+      let earliest = Number.POSITIVE_INFINITY
+      for (const [k, r] of deletedIndex) {
+        const at = r.deleted!.scheduledPurgeDate
+        if (at <= nowS) expired.push(k)
+        else earliest = Math.min(earliest, at)
       }
-      for (const [k, until] of purging) if (until <= nowMs) purging.delete(k)
-      if (any) changed()
+      nextPurgeS = earliest
+      for (const k of expired) {
+        secrets.delete(k)
+        reindex(k)
+      }
+      if (expired.length > 0) changed()
     }
 
     const withNow = <A>(f: (nowMs: number) => A | VaultError): Effect.Effect<A, VaultError> =>
@@ -708,6 +786,9 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
       const existing = secrets.get(k)
       if (existing?.deleted) return errors.deletedButRecoverable(name)
       if ((purging.get(k) ?? 0) > nowMs) return errors.beingDeleted()
+      const previous = existing === undefined ? undefined : latest(existing)
+      // Only seeding may add versions to a certificate-backed secret (a renewal); REST writes are refused.
+      if (previous?.managed && !params.managed) return errors.managedByKeyVault("set")
       const now = Math.floor(nowMs / 1000)
       const v: StoredVersion = {
         version: newVersion(),
@@ -720,11 +801,16 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
         created: now,
         updated: now,
         managed: params.managed,
-        kid: params.kid
+        kid: params.kid,
+        previousVersion: params.previousVersion ??
+          (params.managed && previous?.managed ? previous.version : undefined)
       }
       const rec = existing ?? { name, versions: [] }
       rec.versions.push(v)
-      secrets.set(k, rec)
+      if (existing === undefined) {
+        secrets.set(k, rec)
+        reindex(k)
+      }
       return view(rec, v)
     }
 
@@ -754,6 +840,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
           if (bad) return bad
           const v = findVersion(rec, name, version)
           if (v instanceof VaultError) return v
+          if (v.managed) return errors.managedByKeyVault("update")
           const updated: StoredVersion = {
             ...v,
             ...(params.contentType !== undefined ? { contentType: params.contentType } : {}),
@@ -771,9 +858,11 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
         withNow((nowMs) => {
           const rec = active(name, nowMs)
           if (rec instanceof VaultError) return rec
+          if (latest(rec).managed) return errors.managedByKeyVault("delete")
           const deletedDate = Math.floor(nowMs / 1000)
           if (!softDelete) {
             secrets.delete(key(name))
+            reindex(key(name))
             changed()
             return { ...view(rec, latest(rec)), deletedDate, scheduledPurgeDate: deletedDate }
           }
@@ -783,6 +872,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
             visibleAtMs: nowMs + deleteDelay
           }
           rec.recoveredVisibleAtMs = undefined
+          reindex(key(name))
           changed()
           return deletedView(rec)
         }),
@@ -794,12 +884,9 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
           if (!rec?.deleted || nowMs < rec.deleted.visibleAtMs) return errors.deletedNotFound(name)
           return deletedView(rec)
         }),
-      listDeletedSecrets: Effect.orDie(withNow(() =>
-        [...secrets.values()]
-          .filter((r) => r.deleted !== undefined)
-          .sort(byName)
-          .map(deletedView)
-      )),
+      listDeletedSecrets: Effect.orDie(withNow(() => Array.from(RedBlackTree.values(deletedIndex), deletedView))),
+      listDeletedSecretsPage: (from, limit) =>
+        Effect.orDie(withNow(() => pageOf(deletedIndex, from, limit, () => true).map(deletedView))),
       recoverDeletedSecret: (name) =>
         withNow((nowMs) => {
           const bad = checkName(name)
@@ -808,6 +895,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
           if (!rec?.deleted) return errors.deletedNotFound(name)
           rec.deleted = undefined
           rec.recoveredVisibleAtMs = nowMs + recoverDelay
+          reindex(key(name))
           changed()
           return view(rec, latest(rec))
         }),
@@ -821,22 +909,30 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
           const rec = secrets.get(k)
           if (!rec?.deleted) return errors.deletedNotFound(name)
           secrets.delete(k)
+          reindex(k)
           if (purgeDelay > 0) purging.set(k, nowMs + purgeDelay)
           changed()
           return undefined
         }),
       listSecrets: Effect.orDie(withNow((nowMs) =>
-        [...secrets.values()]
-          .filter((r) => isVisible(r, nowMs))
-          .sort(byName)
-          .map((r) => view(r, latest(r)))
+        pageOf(liveIndex, undefined, Number.POSITIVE_INFINITY, (r) => isVisible(r, nowMs)).map((r) => view(r, latest(r)))
       )),
+      listSecretsPage: (from, limit) =>
+        Effect.orDie(withNow((nowMs) =>
+          pageOf(liveIndex, from, limit, (r) => isVisible(r, nowMs)).map((r) => view(r, latest(r)))
+        )),
       listSecretVersions: (name) =>
         Effect.orDie(withNow((nowMs) => {
           const rec = secrets.get(key(name))
           // Hidden during the recover delay, like GET and the secrets list.
           if (!rec || !isVisible(rec, nowMs)) return []
           return rec.versions.map((v) => view(rec, v))
+        })),
+      listSecretVersionsPage: (name, offset, limit) =>
+        Effect.orDie(withNow((nowMs) => {
+          const rec = secrets.get(key(name))
+          if (!rec || !isVisible(rec, nowMs)) return []
+          return rec.versions.slice(Math.max(0, offset), Math.max(0, offset) + Math.max(0, limit)).map((v) => view(rec, v))
         })),
       backupSecret: (name) =>
         withNow((nowMs) => {
@@ -863,6 +959,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
           }
           const rec: SecretRecord = { name: content.name, versions: [...content.versions] }
           secrets.set(k, rec)
+          reindex(k)
           changed()
           return view(rec, latest(rec))
         }),
@@ -879,6 +976,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
               deleted: s.deleted ? { ...s.deleted, visibleAtMs: 0 } : undefined
             })
           }
+          rebuildIndexes()
           if (tracksDurability) durable = cloneState()
         }),
       seed: (list) =>

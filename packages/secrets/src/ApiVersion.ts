@@ -16,7 +16,8 @@
 import * as Schema from "effect/Schema"
 
 /**
- * Every supported api-version, oldest first (the two previews appear in real recordings and the official SDK).
+ * Every supported api-version, oldest first. `2016-10-01` is the pre-7.0 version (Python's
+ * `ApiVersion.V2016_10_01`); the previews appear in real service traffic (recordings of the official SDKs).
  *
  * @since 0.1.0
  * @category Models
@@ -31,6 +32,7 @@ import * as Schema from "effect/Schema"
  * ```
  */
 export const all = [
+  "2016-10-01",
   "7.0",
   "7.1",
   "7.2",
@@ -41,6 +43,7 @@ export const all = [
   "7.6-preview.2",
   "7.6",
   "2025-07-01",
+  "2026-03-01-preview",
   "2026-04-01"
 ] as const
 
@@ -94,7 +97,8 @@ export const ApiVersion: Schema.Literal<typeof all> = Schema.Literal(...all)
 export const latest: ApiVersion = "2026-04-01"
 
 /**
- * Whether `outContentType` on GetSecret exists in this version (added in 2025-07-01).
+ * Whether `outContentType` on GetSecret exists in this version (added in 2025-07-01, so also in the
+ * 2026 versions).
  *
  * @since 0.1.0
  * @category Guards
@@ -104,11 +108,12 @@ export const latest: ApiVersion = "2026-04-01"
  * import { ApiVersion } from "@effect-keyvault/secrets"
  *
  * assert.deepStrictEqual(ApiVersion.supportsOutContentType("2025-07-01"), true)
+ * assert.deepStrictEqual(ApiVersion.supportsOutContentType("2026-03-01-preview"), true)
  * assert.deepStrictEqual(ApiVersion.supportsOutContentType("7.6"), false)
  * ```
  */
 export const supportsOutContentType = (version: ApiVersion): boolean =>
-  version === "2025-07-01" || version === "2026-04-01"
+  version === "2025-07-01" || version === "2026-03-01-preview" || version === "2026-04-01"
 
 /**
  * Type guard for supported api-version strings.

@@ -296,12 +296,13 @@ export const fromTokenCredential = (credential: TokenCredentialLike): Layer.Laye
 export const layerFromTokenCredential: (credential: TokenCredentialLike) => Layer.Layer<Credential> =
   fromTokenCredential
 
-// A non-literal specifier keeps bundlers and the type-checker from requiring @azure/identity.
-const identityModule = "@azure/identity"
-
 /**
  * `DefaultAzureCredential` from `@azure/identity`, loaded lazily so the package works without it.
  * Fails with {@link TokenError} when `@azure/identity` is not installed.
+ *
+ * Bundlers: the literal `import("@azure/identity")` is bundled when the package is installed (esbuild, Vite,
+ * webpack), and left as a runtime import when it is not. For an explicit dependency, construct the credential
+ * yourself: `Credential.fromTokenCredential(new DefaultAzureCredential())`.
  *
  * @since 0.1.0
  * @category Layers
@@ -322,15 +323,23 @@ export const layerDefaultAzure = (options?: Record<string, unknown>): Layer.Laye
     Credential,
     Effect.tryPromise({
       try: async () => {
-        const mod: { DefaultAzureCredential: new(o?: unknown) => TokenCredentialLike } = await import(
-          identityModule
-        )
-        return makeFromTokenCredential(new mod.DefaultAzureCredential(options))
+        const { DefaultAzureCredential } = await importIdentity()
+        return makeFromTokenCredential(new DefaultAzureCredential(options))
       },
       catch: (cause) =>
-        new TokenError({
-          message: "Could not load DefaultAzureCredential; is @azure/identity installed?",
+        cause instanceof TokenError ? cause : new TokenError({
+          message: `Could not create DefaultAzureCredential: ${cause instanceof Error ? cause.message : String(cause)}`,
           cause
         })
     })
   )
+
+// A string literal, so bundlers see the import and bundle @azure/identity when it is installed. Inside a `try`
+// statement, so esbuild leaves it as a run-time import (no build error) when it is not installed.
+const importIdentity = async () => {
+  try {
+    return await import("@azure/identity")
+  } catch (cause) {
+    throw new TokenError({ message: "Could not load DefaultAzureCredential; is @azure/identity installed?", cause })
+  }
+}

@@ -147,4 +147,144 @@ export class DeletedSecret extends Schema.Class<DeletedSecret>("@effect-keyvault
   recoveryId: opt(Schema.String),
   scheduledPurgeDate: opt(Schema.DateTimeUtc),
   deletedOn: opt(Schema.DateTimeUtc)
-}) {}
+}) {
+  /**
+   * The identifier of the deleted version (same as `properties.id`), like Python's `DeletedSecret.id`.
+   *
+   * @since 0.1.0
+   *
+   * @example
+   * ```ts
+   * import { SecretClient } from "@effect-keyvault/secrets"
+   * import { Effect } from "effect"
+   *
+   * const deletedId = Effect.flatMap(SecretClient.SecretClient, (c) => c.getDeletedSecret("old-key")).pipe(
+   *   Effect.map((deleted) => deleted.id)
+   * )
+   * ```
+   */
+  get id(): string {
+    return this.properties.id
+  }
+}
+
+/**
+ * Content types Key Vault converts certificate-backed secrets between (`outContentType` of `getSecret`,
+ * api-version 2025-07-01 and later). Python calls it `ContentType`, JS `KnownContentType`; both names are
+ * exported.
+ *
+ * @since 0.1.0
+ * @category Constants
+ *
+ * @example
+ * ```ts
+ * import { KeyVaultSecret, SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * // Read a PFX-backed certificate secret as PEM
+ * const pem = Effect.flatMap(SecretClient.SecretClient, (client) =>
+ *   client.getSecret("my-cert", { outContentType: KeyVaultSecret.ContentType.PEM }))
+ * assert.strictEqual(KeyVaultSecret.KnownContentType.PFX, "application/x-pkcs12")
+ * ```
+ */
+export const ContentType = {
+  /** The PEM certificate format. */
+  PEM: "application/x-pem-file",
+  /** The PKCS#12 (PFX) certificate format. */
+  PFX: "application/x-pkcs12"
+} as const
+
+/**
+ * One of the {@link ContentType} values.
+ *
+ * @since 0.1.0
+ * @category Models
+ *
+ * @example
+ * ```ts
+ * import { KeyVaultSecret } from "@effect-keyvault/secrets"
+ *
+ * const format: KeyVaultSecret.ContentType = "application/x-pem-file"
+ * ```
+ */
+export type ContentType = typeof ContentType[keyof typeof ContentType]
+
+/**
+ * The JS SDK's name for {@link ContentType}.
+ *
+ * @since 0.1.0
+ * @category Constants
+ *
+ * @example
+ * ```ts
+ * import { KeyVaultSecret } from "@effect-keyvault/secrets"
+ *
+ * assert.strictEqual(KeyVaultSecret.KnownContentType.PEM, KeyVaultSecret.ContentType.PEM)
+ * ```
+ */
+export const KnownContentType = ContentType
+
+/**
+ * The JS SDK's name for the {@link ContentType} type.
+ *
+ * @since 0.1.0
+ * @category Models
+ *
+ * @example
+ * ```ts
+ * import { KeyVaultSecret } from "@effect-keyvault/secrets"
+ *
+ * const format: KeyVaultSecret.KnownContentType = KeyVaultSecret.KnownContentType.PFX
+ * ```
+ */
+export type KnownContentType = ContentType
+
+/**
+ * The recovery levels the service reports in `SecretProperties.recoveryLevel` (names as in the JS SDK).
+ * `recoveryLevel` itself stays a `string`: the service may add levels.
+ *
+ * @since 0.1.0
+ * @category Constants
+ *
+ * @example
+ * ```ts
+ * import { KeyVaultSecret } from "@effect-keyvault/secrets"
+ *
+ * // Can this vault purge at once, or only recover?
+ * const canPurge = (p: KeyVaultSecret.SecretProperties) =>
+ *   p.recoveryLevel === KeyVaultSecret.KnownDeletionRecoveryLevel.Purgeable ||
+ *   p.recoveryLevel?.endsWith("+Purgeable") === true
+ * assert.strictEqual(KeyVaultSecret.KnownDeletionRecoveryLevel.RecoverablePurgeable, "Recoverable+Purgeable")
+ * ```
+ */
+export const KnownDeletionRecoveryLevel = {
+  /** Deletion is irreversible; nothing can be recovered. */
+  Purgeable: "Purgeable",
+  /** Recoverable during the retention interval (90 days); purge is allowed. */
+  RecoverablePurgeable: "Recoverable+Purgeable",
+  /** Recoverable during the retention interval (90 days); purge is not allowed. */
+  Recoverable: "Recoverable",
+  /** Like `Recoverable`, and the subscription itself cannot be cancelled. */
+  RecoverableProtectedSubscription: "Recoverable+ProtectedSubscription",
+  /** Recoverable with a custom retention (7 to 89 days); purge is allowed. */
+  CustomizedRecoverablePurgeable: "CustomizedRecoverable+Purgeable",
+  /** Recoverable with a custom retention (7 to 89 days); purge is not allowed. */
+  CustomizedRecoverable: "CustomizedRecoverable",
+  /** Like `CustomizedRecoverable`, and the subscription itself cannot be cancelled. */
+  CustomizedRecoverableProtectedSubscription: "CustomizedRecoverable+ProtectedSubscription"
+} as const
+
+/**
+ * One of the {@link KnownDeletionRecoveryLevel} values.
+ *
+ * @since 0.1.0
+ * @category Models
+ *
+ * @example
+ * ```ts
+ * import { KeyVaultSecret } from "@effect-keyvault/secrets"
+ *
+ * const level: KeyVaultSecret.DeletionRecoveryLevel = "Recoverable+Purgeable"
+ * ```
+ */
+export type DeletionRecoveryLevel = typeof KnownDeletionRecoveryLevel[keyof typeof KnownDeletionRecoveryLevel]

@@ -2,6 +2,21 @@
  * Parse Key Vault secret identifiers such as
  * `https://myvault.vault.azure.net/secrets/name/0123...` or `https://myvault.vault.azure.net/deletedsecrets/name`.
  *
+ * Accepted like the Python (`KeyVaultSecretIdentifier`) and JS (`parseKeyVaultSecretIdentifier`) SDKs, on their
+ * own test vectors: `secrets` and `deletedsecrets`, each with or without a version; any capitalisation of the
+ * collection (`/Secrets/`, normalised to lower case); a query string or fragment (ignored); a trailing slash
+ * gives version `""` (as in JS; Python gives none); an explicit port is kept in `vaultUrl`, `:443` included
+ * (as in Python). The host is lower-cased (as in JS).
+ *
+ * Stricter than both, on purpose:
+ * - only the two secret collections: a `/keys/` or `/certificates/` id is not a secret id (both references
+ *   accept any collection);
+ * - only `http:`/`https:` (both accept any scheme), no user info (`https://a@host/…`) and no backslash in the
+ *   authority: these make one string look like another host;
+ * - no empty name (`/secrets//name`: JS gives name `""`, Python skips the empty segment) and nothing after the
+ *   version (`/secrets/name/1/`: Python accepts);
+ * - `%`-escapes in name and version are decoded, and malformed escapes are rejected (both keep them raw).
+ *
  * @example
  * ```ts
  * import { KeyVaultSecretIdentifier } from "@effect-keyvault/secrets"
@@ -19,6 +34,7 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as Internal from "./internal/identifier.js"
 
 /**
  * The collections a secret identifier can live in.
@@ -52,7 +68,8 @@ export const Collection = Schema.Literal("secrets", "deletedsecrets")
 export type Collection = typeof Collection.Type
 
 /**
- * A parsed secret identifier. `vaultUrl` is `scheme://host[:port]` (the port is kept).
+ * A parsed secret identifier. `vaultUrl` is `scheme://host[:port]` (a port is kept as written);
+ * `version` is absent without a version segment and `""` for a trailing slash.
  *
  * @since 0.1.0
  * @category Models
@@ -79,7 +96,7 @@ export class KeyVaultSecretIdentifier extends Schema.Class<KeyVaultSecretIdentif
 }) {}
 
 /**
- * Raised for anything that is not `<scheme>://<host>/(secrets|deletedsecrets)/<name>[/<version>]`.
+ * Raised for anything that is not `http(s)://<host>[:port]/(secrets|deletedsecrets)/<name>[/<version>]`.
  *
  * @since 0.1.0
  * @category Errors
@@ -98,27 +115,18 @@ export class InvalidIdentifier extends Schema.TaggedError<InvalidIdentifier>(
   "@effect-keyvault/secrets/KeyVaultSecretIdentifier/InvalidIdentifier"
 )("InvalidIdentifier", { sourceId: Schema.String, message: Schema.String }) {}
 
-/** `decodeURIComponent` throws a URIError on malformed `%` sequences; here that is just "invalid". */
-const decodeSegment = (segment: string): string | undefined => {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return undefined
-  }
-}
-
 const fail = (sourceId: string, why: string) =>
   Either.left(
     new InvalidIdentifier({
       sourceId,
-      message: `Invalid Key Vault secret identifier '${sourceId}': ${why}. ` +
-        `Expected https://<vault-host>/secrets/<name>[/<version>] or https://<vault-host>/deletedsecrets/<name>.`
+      message: Internal.invalidMessage(sourceId, why)
     })
   )
 
 /**
- * Parse an identifier. Accepts the `secrets` and `deletedsecrets` collections; a trailing slash
- * (empty version) means "no version".
+ * Parse an identifier: `secrets` or `deletedsecrets`, a name, an optional version (a trailing slash gives
+ * version `""`). Query strings and fragments are ignored. See the module docs for how this compares with
+ * the Python and JS SDKs.
  *
  * @since 0.1.0
  * @category Constructors
@@ -130,46 +138,46 @@ const fail = (sourceId: string, why: string) =>
  *
  * const id = KeyVaultSecretIdentifier.parse("https://myvault.vault.azure.net/deletedsecrets/old-key")
  * assert.deepStrictEqual(Either.map(id, (i) => i.name), Either.right("old-key"))
+ *
+ * // The port is kept, the query ignored
+ * const pinned = KeyVaultSecretIdentifier.unsafeParse("https://myvault.vault.azure.net:443/secrets/db/7c1f?api-version=7.6")
+ * assert.deepStrictEqual([pinned.vaultUrl, pinned.version], ["https://myvault.vault.azure.net:443", "7c1f"])
  * ```
  */
 export const parse = (id: string): Either.Either<KeyVaultSecretIdentifier, InvalidIdentifier> => {
-  const sourceId = id.trim()
-  // A backslash in the authority is parsed differently by different URL parsers; refuse it outright.
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^/]*\\/i.test(sourceId)) return fail(sourceId, "backslash in the authority")
-  let url: URL
-  try {
-    url = new URL(sourceId)
-  } catch {
-    return fail(sourceId, "not an absolute URL")
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return fail(sourceId, `unsupported scheme '${url.protocol}'`)
-  if (url.search !== "" || url.hash !== "") return fail(sourceId, "query strings and fragments are not allowed")
-  const segments = url.pathname.split("/")
-  if (segments.length !== 3 && segments.length !== 4) {
-    return fail(sourceId, "expected /<collection>/<name>[/<version>]")
-  }
-  const collection = segments[1]
-  if (collection !== "secrets" && collection !== "deletedsecrets") {
-    return fail(sourceId, `unknown collection '${collection}'`)
-  }
-  const name = decodeSegment(segments[2])
-  if (name === undefined) return fail(sourceId, "invalid percent-encoding in the name")
-  if (name === "") return fail(sourceId, "empty name")
-  const version = segments.length === 4 && segments[3] !== "" ? decodeSegment(segments[3]) : ""
-  if (version === undefined) return fail(sourceId, "invalid percent-encoding in the version")
-  if (collection === "deletedsecrets" && version !== "") {
-    return fail(sourceId, "deleted secret identifiers have no version")
-  }
-  return Either.right(
-    new KeyVaultSecretIdentifier({
-      sourceId,
-      vaultUrl: `${url.protocol}//${url.host}`,
-      collection,
-      name,
-      version: version === "" ? undefined : version
-    }, true) // every field was checked above
-  )
+  if (typeof id !== "string") return fail(String(id), "not a string")
+  const parts = Internal.parse(id)
+  return "invalid" in parts
+    ? fail(parts.sourceId, parts.invalid)
+    : Either.right(new KeyVaultSecretIdentifier(parts, true)) // every field was checked by the parser
 }
+
+/**
+ * The identifier string for a vault, collection, name and optional version (name and version are
+ * percent-encoded), so that `parse(format(parts))` gives the same parts back. (A version of `.` or `..`
+ * cannot survive: URLs remove such path segments. Key Vault versions are 32 hex digits.)
+ *
+ * @since 0.1.0
+ * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { KeyVaultSecretIdentifier } from "@effect-keyvault/secrets"
+ *
+ * const id = KeyVaultSecretIdentifier.format({ vaultUrl: "https://v.vault.azure.net", name: "db", version: "7c1f" })
+ * assert.strictEqual(id, "https://v.vault.azure.net/secrets/db/7c1f")
+ * assert.strictEqual(KeyVaultSecretIdentifier.unsafeParse(id).name, "db")
+ * ```
+ */
+export const format = (parts: {
+  readonly vaultUrl: string
+  readonly collection?: Collection | undefined
+  readonly name: string
+  readonly version?: string | undefined
+}): string =>
+  `${parts.vaultUrl.replace(/\/+$/, "")}/${parts.collection ?? "secrets"}/${encodeURIComponent(parts.name)}${
+    parts.version === undefined ? "" : `/${encodeURIComponent(parts.version)}`
+  }`
 
 /**
  * Like {@link parse} but throws {@link InvalidIdentifier}.

@@ -29,6 +29,7 @@
  *
  * @since 0.1.0
  */
+import type * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -38,6 +39,8 @@ import * as Context from "effect/Context"
 import type * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
+import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -46,12 +49,14 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as ApiVersion from "./ApiVersion.js"
 import * as Credential from "./Credential.js"
+import * as Bulk from "./internal/bulk.js"
 import * as Pipeline from "./internal/pipeline.js"
+import * as Redaction from "./internal/redaction.js"
 import * as Transform from "./internal/transform.js"
 import * as Validate from "./internal/validate.js"
 import { userAgentToken } from "./internal/version.js"
 import * as Wire from "./internal/wire.js"
-import type { DeletedSecret, KeyVaultSecret, SecretProperties } from "./KeyVaultSecret.js"
+import type { ContentType, DeletedSecret, KeyVaultSecret, SecretProperties } from "./KeyVaultSecret.js"
 import * as PollingPolicy from "./PollingPolicy.js"
 import * as Poller from "./Poller.js"
 import * as RetryPolicy from "./RetryPolicy.js"
@@ -403,7 +408,51 @@ export interface GetSecretOptions {
   /** Omit (or "") for the latest version. */
   readonly version?: string | undefined
   /** 2025-07-01+: convert a certificate-backed secret (`application/x-pem-file` / `application/x-pkcs12`). */
-  readonly outContentType?: "application/x-pem-file" | "application/x-pkcs12" | undefined
+  readonly outContentType?: ContentType | undefined
+}
+
+/**
+ * Options of {@link Service.getSecrets} and {@link Service.getSecretsStream}.
+ *
+ * @since 0.2.0
+ * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const options: SecretClient.GetSecretsOptions = { concurrency: 16 }
+ * const load = Effect.flatMap(SecretClient.SecretClient, (client) => client.getSecrets(["db-password", "api-key"], options))
+ * ```
+ */
+export interface GetSecretsOptions {
+  /** Reads in flight at once: an integer in 1..256, default 8. */
+  readonly concurrency?: number | undefined
+}
+
+/**
+ * One name's outcome in a bulk read: the secret, or the typed error of that name alone.
+ *
+ * @since 0.2.0
+ * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect, Either } from "effect"
+ *
+ * const missing = (results: ReadonlyArray<SecretClient.GetSecretsResult>) =>
+ *   results.filter((r) => Either.isLeft(r.result)).map((r) => r.name)
+ * const program = Effect.flatMap(SecretClient.SecretClient, (client) => client.getSecrets(["a", "b"])).pipe(
+ *   Effect.map(missing)
+ * )
+ * ```
+ */
+export interface GetSecretsResult {
+  /** The name as given. */
+  readonly name: string
+  readonly result: Either.Either<KeyVaultSecret, GetSecretError>
 }
 
 /**
@@ -583,6 +632,20 @@ export interface Service {
   ) => Effect.Effect<KeyVaultSecret, SetSecretError>
   /** GET /secrets/{name}/{version}. */
   readonly getSecret: (name: string, options?: GetSecretOptions) => Effect.Effect<KeyVaultSecret, GetSecretError>
+  /**
+   * Read many secrets (latest versions) under a concurrency budget: one result per name, in input order, so one
+   * missing or forbidden name never fails the batch. Names equal up to case are read once. Concurrent first
+   * requests share one challenge round trip and one token. Fails only for an invalid `concurrency`.
+   */
+  readonly getSecrets: (
+    names: Iterable<string>,
+    options?: GetSecretsOptions
+  ) => Effect.Effect<ReadonlyArray<GetSecretsResult>, SecretError.InvalidArgument>
+  /** {@link Service.getSecrets} for large or streamed sets: results flow out in input order as they are read. */
+  readonly getSecretsStream: <E = never, R = never>(
+    names: Iterable<string> | Stream.Stream<string, E, R>,
+    options?: GetSecretsOptions
+  ) => Stream.Stream<GetSecretsResult, E | SecretError.InvalidArgument, R>
   /** PATCH /secrets/{name}/{version}: properties only, never the value. */
   readonly updateSecretProperties: (
     name: string,
@@ -645,7 +708,8 @@ export interface Service {
   readonly listDeletedSecretsPages: (options?: PageOptions) => Stream.Stream<Page<DeletedSecret>, ListError>
   /**
    * Send any request through the client's auth/retry pipeline. Relative URLs resolve against the vault;
-   * `api-version` is added when missing. Error statuses are returned, not failed.
+   * `api-version` is added when missing. Error statuses are returned, not failed. The response is buffered
+   * (readable in every form); its `request` is a copy without credentials or body, and it never prints its body.
    */
   readonly sendRequest: (
     request: HttpClientRequest.HttpClientRequest
@@ -679,6 +743,248 @@ export interface Service {
  * ```
  */
 export class SecretClient extends Context.Tag("@effect-keyvault/secrets/SecretClient")<SecretClient, Service>() {}
+
+/**
+ * What one HTTP exchange of an operation answered: status, headers and the ids Azure support asks for.
+ * Never the body (it may hold a value).
+ *
+ * @since 0.1.0
+ * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const describe = (info: SecretClient.ResponseInfo) =>
+ *   `${info.operation}: ${info.status} from ${info.region ?? "?"} (request ${info.requestId ?? "?"})`
+ * ```
+ */
+export interface ResponseInfo {
+  /** The SDK operation (`getSecret`, `listPropertiesOfSecrets`, `pollDeleteSecret`, …). */
+  readonly operation: string
+  readonly method: string
+  /** The request URL (vault, path, api-version; never a value). */
+  readonly url: string
+  readonly status: number
+  /** All response headers (`Headers` redacts credentials when inspected). */
+  readonly headers: Headers.Headers
+  /** `x-ms-request-id`: the service's id for this request. */
+  readonly requestId: string | undefined
+  /** `x-ms-client-request-id` as sent (the same for every retry of one call). */
+  readonly clientRequestId: string | undefined
+  /** `x-ms-keyvault-region`. */
+  readonly region: string | undefined
+  /** `x-ms-keyvault-service-version`. */
+  readonly serviceVersion: string | undefined
+}
+
+/**
+ * Options for the calls inside {@link withRequestOptions}: extra request headers, and a hook that sees every
+ * response the operation receives (after retries; one per page of a listing, one per poll of a poller).
+ * They apply to requests sent while the wrapped Effect or Stream runs: a poller returned by `begin*` and
+ * polled later needs its own `withRequestOptions` around `pollUntilDone`.
+ *
+ * @since 0.1.0
+ * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const options: SecretClient.RequestOptions = {
+ *   headers: { "x-correlation-id": "order-4711" },
+ *   onResponse: (info) => Effect.logDebug(`${info.operation} -> ${info.status} (${info.requestId})`)
+ * }
+ * ```
+ */
+export interface RequestOptions {
+  /**
+   * Added to every request. Headers the client manages cannot be set: {@link reservedHeaders}.
+   */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly onResponse?: ((info: ResponseInfo) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * Headers the client sets itself; {@link withRequestOptions} refuses them (`InvalidArgument`).
+ *
+ * @since 0.1.0
+ * @category Constants
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ *
+ * assert.ok(SecretClient.reservedHeaders.includes("authorization"))
+ * ```
+ */
+export const reservedHeaders: ReadonlyArray<string> = [
+  "authorization",
+  "proxy-authorization",
+  "host",
+  "content-length",
+  "content-type",
+  "transfer-encoding",
+  "connection",
+  "expect",
+  "accept",
+  "user-agent",
+  "x-ms-client-request-id"
+]
+
+/** The options in effect for the current fiber; read by every request a client sends. */
+class CurrentRequestOptions extends Context.Reference<CurrentRequestOptions>()(
+  "@effect-keyvault/secrets/SecretClient/CurrentRequestOptions",
+  { defaultValue: (): RequestOptions => ({}) }
+) {}
+
+const responseInfo = (operation: string, res: HttpClientResponse.HttpClientResponse): ResponseInfo => ({
+  operation,
+  method: res.request.method,
+  url: res.request.url,
+  status: res.status,
+  headers: res.headers,
+  requestId: res.headers["x-ms-request-id"],
+  clientRequestId: res.request.headers["x-ms-client-request-id"],
+  region: res.headers["x-ms-keyvault-region"],
+  serviceVersion: res.headers["x-ms-keyvault-service-version"]
+})
+
+const headerName = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i
+
+const checkOptions = (options: RequestOptions): SecretError.InvalidArgument | undefined => {
+  const invalid = (message: string) =>
+    new SecretError.InvalidArgument({ vault: "", argument: "headers", message: `withRequestOptions: ${message}` })
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (!headerName.test(name)) return invalid(`'${name}' is not a valid header name`)
+    if (reservedHeaders.includes(name.toLowerCase())) {
+      return invalid(`the client sets '${name.toLowerCase()}' itself; it cannot be overridden per call`)
+    }
+    // The value is not quoted: a header may carry a credential.
+    if (typeof value !== "string" || /[\r\n\0]/.test(value)) {
+      return invalid(`the value of '${name}' must be a string without CR, LF or NUL`)
+    }
+  }
+  return undefined
+}
+
+/** Outer options first: headers merge (inner wins), both hooks run. */
+const merge = (outer: RequestOptions, inner: RequestOptions): RequestOptions => ({
+  headers: outer.headers === undefined ? inner.headers : { ...outer.headers, ...inner.headers },
+  onResponse: outer.onResponse === undefined
+    ? inner.onResponse
+    : inner.onResponse === undefined
+    ? outer.onResponse
+    : (info) => Effect.zipRight(outer.onResponse!(info), inner.onResponse!(info))
+})
+
+const provideOptions = <A, E, R>(self: Effect.Effect<A, E, R>, options: RequestOptions) =>
+  Effect.flatMap(CurrentRequestOptions, (outer) =>
+    Effect.provideService(self, CurrentRequestOptions, merge(outer, options)))
+
+/**
+ * Run an operation (an Effect, or a listing Stream) with extra request headers and/or a response hook.
+ * Options nest: headers merge, every `onResponse` runs. Reserved or malformed headers fail with
+ * `InvalidArgument` before anything is sent.
+ *
+ * @since 0.1.0
+ * @category Combinators
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect, Stream } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* SecretClient.SecretClient
+ *   // One call with a correlation header, logging where the service answered from
+ *   const secret = yield* client.getSecret("api-key").pipe(
+ *     SecretClient.withRequestOptions({
+ *       headers: { "x-correlation-id": "order-4711" },
+ *       onResponse: (info) => Effect.logInfo(`served by ${info.region} (${info.serviceVersion})`)
+ *     })
+ *   )
+ *   // A listing: the hook sees every page
+ *   const names = yield* client.listPropertiesOfSecrets().pipe(
+ *     SecretClient.withRequestOptions({ onResponse: (info) => Effect.logDebug(`page: ${info.status}`) }),
+ *     Stream.map((p) => p.name),
+ *     Stream.runCollect
+ *   )
+ *   return { secret, names }
+ * })
+ * ```
+ */
+export const withRequestOptions: {
+  (options: RequestOptions): <Self extends Effect.Effect<any, any, any> | Stream.Stream<any, any, any>>(
+    self: Self
+  ) => WithInvalidArgument<Self>
+  <Self extends Effect.Effect<any, any, any> | Stream.Stream<any, any, any>>(
+    self: Self,
+    options: RequestOptions
+  ): WithInvalidArgument<Self>
+} = dual(2, (
+  self: Effect.Effect<unknown, unknown, unknown> | Stream.Stream<unknown, unknown, unknown>,
+  options: RequestOptions
+): Effect.Effect<unknown, unknown, unknown> | Stream.Stream<unknown, unknown, unknown> => {
+  const invalid = checkOptions(options)
+  if (Effect.isEffect(self)) return invalid !== undefined ? Effect.fail(invalid) : provideOptions(self, options)
+  if (invalid !== undefined) return Stream.fail(invalid)
+  return Stream.unwrap(Effect.map(CurrentRequestOptions, (outer) =>
+    Stream.provideService(self, CurrentRequestOptions, merge(outer, options))))
+})
+
+/**
+ * The type of an Effect or Stream that may also fail with `InvalidArgument` (see {@link withRequestOptions}).
+ *
+ * @since 0.1.0
+ * @category Models
+ *
+ * @example
+ * ```ts
+ * import type { KeyVaultSecret, SecretClient, SecretError } from "@effect-keyvault/secrets"
+ * import type { Effect } from "effect"
+ *
+ * type Get = SecretClient.WithInvalidArgument<Effect.Effect<KeyVaultSecret.KeyVaultSecret, SecretError.NotFound>>
+ * ```
+ */
+export type WithInvalidArgument<Self> = Self extends Effect.Effect<infer A, infer E, infer R>
+  ? Effect.Effect<A, E | SecretError.InvalidArgument, R>
+  : Self extends Stream.Stream<infer A, infer E, infer R> ? Stream.Stream<A, E | SecretError.InvalidArgument, R>
+  : never
+
+/**
+ * Run an operation and also return the last response it received (`None` when it sent nothing, e.g. a
+ * poller resumed in a finished state). Like Python's `raw_response_hook` / JS's `onResponse`, as a value.
+ *
+ * @since 0.1.0
+ * @category Combinators
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect, Option } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* SecretClient.SecretClient
+ *   const [secret, response] = yield* SecretClient.withResponse(client.getSecret("api-key"))
+ *   const region = Option.flatMapNullable(response, (r) => r.region)
+ *   yield* Effect.logInfo(`${secret.name} read in ${Option.getOrElse(region, () => "unknown region")}`)
+ * })
+ * ```
+ */
+export const withResponse = <A, E, R>(
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<readonly [A, Option.Option<ResponseInfo>], E, R> =>
+  Effect.suspend(() => {
+    let last = Option.none<ResponseInfo>()
+    const record = (info: ResponseInfo) =>
+      Effect.sync(() => {
+        last = Option.some(info)
+      })
+    return Effect.map(provideOptions(self, { onResponse: record }), (a) => [a, last] as const)
+  })
 
 const spanAttributes = (vault: URL, name: string | undefined) => ({
   "az.namespace": "Microsoft.KeyVault",
@@ -735,6 +1041,36 @@ const validateOptions = (options: SecretClientOptions) =>
   })
 
 /**
+ * The bulk reads ({@link Service.getSecrets}, {@link Service.getSecretsStream}) over any `getSecret`: one
+ * result per name, one read per distinct name, under a concurrency budget. `make` builds its own with it; a
+ * test layer or decorator that instruments `getSecret` uses it so bulk reads go through the instrumented path.
+ *
+ * @since 0.2.0
+ * @category Constructors
+ *
+ * @example
+ * ```ts
+ * import { SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * // A decorator that logs every read, bulk reads included
+ * const logged = (client: SecretClient.Service): SecretClient.Service => {
+ *   const getSecret: SecretClient.Service["getSecret"] = (name, options) =>
+ *     Effect.zipRight(Effect.logDebug(`read ${name}`), client.getSecret(name, options))
+ *   return { ...client, getSecret, ...SecretClient.bulkReads({ vaultUrl: client.vaultUrl, getSecret }) }
+ * }
+ * ```
+ */
+export const bulkReads = (
+  client: Pick<Service, "vaultUrl" | "getSecret">
+): Pick<Service, "getSecrets" | "getSecretsStream"> => ({
+  getSecrets: (names, options) =>
+    Bulk.getAll(client.vaultUrl, (name) => client.getSecret(name), names, options?.concurrency),
+  getSecretsStream: (names, options) =>
+    Bulk.stream(client.vaultUrl, (name) => client.getSecret(name), names, options?.concurrency)
+})
+
+/**
  * Build the service. The optional {@link RetryPolicy.RetryPolicy} and {@link PollingPolicy.PollingPolicy}
  * are read from the context when present (at construction, and again around each call, where a policy
  * provided to a single call wins).
@@ -783,7 +1119,8 @@ export const make = (
 
     const url = (path: string, extra = "") => `${vaultUrl}${path}?api-version=${apiVersion}${extra}`
     const seg = (s: string) => encodeURIComponent(s)
-    const jsonBody = (body: unknown) => HttpClientRequest.bodyText(JSON.stringify(body), "application/json")
+    // Request bodies that may carry a value print as <redacted> wherever the request ends up.
+    const jsonBody = (body: unknown) => HttpClientRequest.setBody(Redaction.jsonBody(body))
 
     const traced = <A, E, R>(operation: string, name: string | undefined, effect: Effect.Effect<A, E, R>) =>
       Effect.withSpan(effect, `SecretClient.${operation}`, {
@@ -806,7 +1143,15 @@ export const make = (
         })
       )
 
-    const send = (request: HttpClientRequest.HttpClientRequest, ctx: Pipeline.Ctx) => pipeline.send(request, ctx)
+    // Per-call options (withRequestOptions / withResponse): one place for every operation, page and poll.
+    const send = (request: HttpClientRequest.HttpClientRequest, ctx: Pipeline.Ctx) =>
+      Effect.flatMap(CurrentRequestOptions, (call) => {
+        if (call.headers === undefined && call.onResponse === undefined) return pipeline.send(request, ctx)
+        const withHeaders = call.headers === undefined ? request : HttpClientRequest.setHeaders(request, call.headers)
+        const sent = pipeline.send(withHeaders, ctx)
+        const onResponse = call.onResponse
+        return onResponse === undefined ? sent : Effect.tap(sent, (res) => onResponse(responseInfo(ctx.operation, res)))
+      })
     const decode = <A, I>(
       res: HttpClientResponse.HttpClientResponse,
       ctx: Pipeline.Ctx,
@@ -1241,7 +1586,7 @@ export const make = (
       }
       const hasVersion = /[?&]api-version=/.test(target) || request.urlParams.some(([k]) => k === "api-version")
       const prepared = HttpClientRequest.setUrl(request, hasVersion ? target : withApiVersion(target))
-      return traced("sendRequest", undefined, send(prepared, { name: undefined, operation: "sendRequest", exposeResponse: true }))
+      return traced("sendRequest", undefined, send(prepared, { name: undefined, operation: "sendRequest" }))
     }
 
     // Public methods: the raw implementations with statuses an operation does not list turned into HttpError.
@@ -1249,6 +1594,7 @@ export const make = (
       setSecretRaw(name, value, opts).pipe(Effect.catchTag("NotFound", asHttpError))
     const getSecret: Service["getSecret"] = (name, opts) =>
       getSecretRaw(name, opts).pipe(Effect.catchTag("Exists", asHttpError))
+    const { getSecrets, getSecretsStream } = bulkReads({ vaultUrl, getSecret })
     const updateSecretProperties: Service["updateSecretProperties"] = (name, opts) =>
       updateSecretPropertiesRaw(name, opts).pipe(Effect.catchTag("Exists", asHttpError))
     const getDeletedSecret: Service["getDeletedSecret"] = (name) =>
@@ -1263,6 +1609,8 @@ export const make = (
       apiVersion,
       setSecret,
       getSecret,
+      getSecrets,
+      getSecretsStream,
       updateSecretProperties,
       deleteSecret,
       beginDeleteSecret,

@@ -10,9 +10,17 @@
  * - **lazy** (`layerLazy`, `makeLazy`): nothing is read up front; each config key is read from the vault the
  *   first time it is asked for, through a `SecretCache` (so it is refreshed in the background and rides out
  *   outages). Good for apps that need a few keys from a large vault.
- * Secret names map to config
- * paths by the common convention: `-` becomes `_`, `--` separates nesting levels, and names are upper-cased
+ *
+ * Secret names map to config paths by the common convention: `-` becomes `_`, `--` separates nesting levels, and names are upper-cased
  * (`db-password` → `DB_PASSWORD`, `db--password` → `DB.PASSWORD`, i.e. `Config.nested("DB")(Config.string("PASSWORD"))`).
+ *
+ * Values never appear in config errors: a vault value that does not parse (e.g. `Config.number` over a
+ * non-numeric secret) fails with `Expected a number value but received <redacted>`, and any other
+ * `ConfigError` message that would quote a vault value (from `Config.mapAttempt`, `Config.validate`, …) is
+ * replaced. This holds for the providers returned by {@link load}, {@link makeRefreshing} and {@link makeLazy}
+ * and the ones {@link layer} and {@link layerLazy} install; a provider
+ * you combine yourself (`ConfigProvider.orElse(provider, …)`) keeps the per-value redaction but not the
+ * check on messages built outside the provider.
  *
  * @example
  * ```ts
@@ -153,7 +161,7 @@ const isExpired = (p: SecretProperties, now: DateTime.Utc) => p.expiresOn !== un
 const providerOf = (entries: ReadonlyMap<string, SnapshotEntry>): ConfigProvider.ConfigProvider => {
   const map = new Map<string, string>()
   for (const entry of entries.values()) map.set(entry.path, entry.value)
-  return ConfigProvider.fromMap(map)
+  return withheld(redacting(ConfigProvider.fromMap(map)), map.values())
 }
 
 // List, then read the enabled (and unexpired) secrets; a secret whose `updatedOn` is unchanged since `previous`
@@ -235,11 +243,12 @@ export const makeRefreshing = (
         current = providerOf(next)
       })
     )
-    return ConfigProvider.fromFlat(ConfigProvider.makeFlat({
+    const provider = ConfigProvider.fromFlat(ConfigProvider.makeFlat({
       load: (path, primitive, split) => current.flattened.load(path, primitive, split),
       enumerateChildren: (path) => current.flattened.enumerateChildren(path),
       patch: ConfigProviderPathPatch.empty
     }))
+    return withheld(provider, () => Array.from(entries.values(), (e) => e.value))
   }).pipe(Effect.withSpan("SecretConfigProvider.makeRefreshing", { captureStackTrace: false }))
 
 /**
@@ -323,6 +332,8 @@ export const makeLazy = (
     const prefix = options.prefix ?? ""
     const toName = options.toSecretName ?? defaultSecretName
     const skipExpired = options.skipExpired !== false
+    // Values read so far, for the message check on errors built outside the provider.
+    const seen = new Set<string>()
     const flat = ConfigProvider.makeFlat({
       load: <A>(path: ReadonlyArray<string>, primitive: Config.Config.Primitive<A>, split: boolean) =>
         Effect.gen(function*() {
@@ -338,6 +349,7 @@ export const makeLazy = (
           )
           if (skipExpired && isExpired(secret.properties, yield* DateTime.now)) return yield* Effect.fail(missing)
           const text = Redacted.value(secret.value)
+          seen.add(text)
           return yield* Effect.forEach(split ? text.split(",") : [text], (part) => primitive.parse(split ? part.trim() : part)).pipe(
             // The parser's message may quote the value; say which secret instead.
             Effect.mapError(() => ConfigError.InvalidData([...path], `Key Vault secret ${name} does not hold a valid value (not shown)`))
@@ -346,7 +358,7 @@ export const makeLazy = (
       enumerateChildren: () => Effect.succeed(HashSet.empty<string>()),
       patch: ConfigProviderPathPatch.empty
     })
-    return ConfigProvider.fromFlat(flat)
+    return withheld(ConfigProvider.fromFlat(flat), () => seen)
   })
 
 /**
@@ -376,7 +388,8 @@ export const makeLazy = (
 export const layerLazy = (options: LazyOptions = {}): Layer.Layer<never, never, SecretClient.SecretClient> =>
   Layer.unwrapScoped(Effect.map(makeLazy(options), (provider) => {
     const fallback = options.fallback === undefined ? ConfigProvider.fromEnv() : options.fallback
-    return Layer.setConfigProvider(fallback === null ? provider : ConfigProvider.orElse(provider, () => fallback))
+    if (fallback === null) return Layer.setConfigProvider(provider)
+    return Layer.setConfigProvider(withheld(ConfigProvider.orElse(provider, () => fallback), valuesOf.get(provider) ?? []))
   }))
 
 /**
@@ -406,5 +419,103 @@ export const layerLazy = (options: LazyOptions = {}): Layer.Layer<never, never, 
 export const layer = (options: Options = {}): Layer.Layer<never, SecretClient.ServiceErrors, SecretClient.SecretClient> =>
   Layer.unwrapScoped(Effect.map(options.refreshInterval === undefined ? load(options) : makeRefreshing(options), (provider) => {
     const fallback = options.fallback === undefined ? ConfigProvider.fromEnv() : options.fallback
-    return Layer.setConfigProvider(fallback === null ? provider : ConfigProvider.orElse(provider, () => fallback))
+    if (fallback === null) return Layer.setConfigProvider(provider)
+    // `orElse` works on the flat providers: the message check must wrap the combination again.
+    const values = valuesOf.get(provider) ?? []
+    return Layer.setConfigProvider(withheld(ConfigProvider.orElse(provider, () => fallback), values))
   }))
+
+// ---------------------------------------------------------------------------------------------------------
+// Keeping vault values out of ConfigError
+
+const placeholder = "<redacted>"
+
+const mapMessages = (
+  error: ConfigError.ConfigError,
+  f: (message: string) => string,
+  only?: "InvalidData"
+): ConfigError.ConfigError =>
+  ConfigError.reduceWithContext(error, undefined, {
+    andCase: (_, left, right) => ConfigError.And(left, right),
+    orCase: (_, left, right) => ConfigError.Or(left, right),
+    invalidDataCase: (_, path, message) => ConfigError.InvalidData(path, f(message)),
+    missingDataCase: (_, path, message) => ConfigError.MissingData(path, only ? message : f(message)),
+    sourceUnavailableCase: (_, path, message, cause) =>
+      ConfigError.SourceUnavailable(path, only ? message : f(message), cause),
+    unsupportedCase: (_, path, message) => ConfigError.Unsupported(path, only ? message : f(message))
+  })
+
+/** The first message of an error tree. */
+const firstMessage = (error: ConfigError.ConfigError): string =>
+  ConfigError.reduceWithContext(error, undefined, {
+    andCase: (_, left: string) => left,
+    orCase: (_, left: string) => left,
+    invalidDataCase: (_, _path, message) => message,
+    missingDataCase: (_, _path, message) => message,
+    sourceUnavailableCase: (_, _path, message) => message,
+    unsupportedCase: (_, _path, message) => message
+  })
+
+/**
+ * A primitive that fails to parse a vault value says why with the value itself in the message (InvalidData).
+ * Parsing the placeholder instead gives Effect's own wording with `<redacted>` where the value was.
+ */
+const redacting = (provider: ConfigProvider.ConfigProvider): ConfigProvider.ConfigProvider => {
+  const flat = provider.flattened
+  return ConfigProvider.fromFlat(ConfigProvider.makeFlat({
+    patch: flat.patch,
+    enumerateChildren: flat.enumerateChildren,
+    load: (path, primitive, split) =>
+      Effect.catchAll(flat.load(path, primitive, split), (error) =>
+        Effect.flatMap(Effect.either(primitive.parse(placeholder)), (described) => {
+          const safe = described._tag === "Left" ? firstMessage(described.left) : `Invalid value ${placeholder}`
+          return Effect.fail(mapMessages(error, () => safe, "InvalidData"))
+        }))
+  }))
+}
+
+/** The values behind each provider made here, so `layer` can wrap its `orElse` combination again. */
+const valuesOf = new WeakMap<ConfigProvider.ConfigProvider, Iterable<string> | (() => Iterable<string>)>()
+
+/** Shorter runs than this are too common to mean "this message quotes a value". */
+const window = 5
+
+/**
+ * Messages built outside the provider (`Config.mapAttempt`, `Config.validate`, …) can still quote a value,
+ * a piece of one split as a list, or a truncated prefix (Node's `JSON.parse` errors do): a message that
+ * shares {@link window} consecutive characters with a vault value (or contains a shorter value as a
+ * whole word) is withheld as a whole.
+ */
+const withheld = (
+  provider: ConfigProvider.ConfigProvider,
+  values: Iterable<string> | (() => Iterable<string>) // a function: values that change (refresh, lazy reads)
+): ConfigProvider.ConfigProvider => {
+  const fixed = typeof values === "function" ? undefined : [...values]
+  const current = typeof values === "function" ? values : () => fixed!
+  // Messages are short and values up to 25 KB: index the message, then scan the values (error path only).
+  const quotesAValue = (message: string): boolean => {
+    const runs = new Set<string>()
+    for (let i = 0; i + window <= message.length; i++) runs.add(message.slice(i, i + window))
+    const words = new Set(message.split(/[\s"'`()[\]{},:;=]+/))
+    for (const value of current()) {
+      if (value.length >= window) {
+        for (let i = 0; i + window <= value.length; i++) if (runs.has(value.slice(i, i + window))) return true
+      } else if (value.trim() !== "" && words.has(value.trim())) {
+        return true
+      }
+      for (const piece of value.split(",")) {
+        const p = piece.trim()
+        if (p !== "" && p.length < window && words.has(p)) return true
+      }
+    }
+    return false
+  }
+  const scrub = (message: string) =>
+    quotesAValue(message) ? `Invalid data (message withheld: it quoted a vault value, ${placeholder})` : message
+  const wrapped = ConfigProvider.make({
+    load: (config) => Effect.mapError(provider.load(config), (error) => mapMessages(error, scrub)),
+    flattened: provider.flattened
+  })
+  valuesOf.set(wrapped, typeof values === "function" ? values : fixed!)
+  return wrapped
+}

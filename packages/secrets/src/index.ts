@@ -184,3 +184,32 @@ export * as SecretConfigProvider from "./SecretConfigProvider.js"
  * ```
  */
 export * as SecretError from "./SecretError.js"
+
+/**
+ * Soft-delete-aware writes: `upsertSecret` (recover or purge a soft-deleted name, then set) and `deleteAndPurge`.
+ *
+ * @since 0.2.0
+ *
+ * @example
+ * ```ts
+ * import { SecretWrites } from "@effect-keyvault/secrets"
+ *
+ * const write = SecretWrites.upsertSecret("db-password", "s3cret", { onDeleted: "recover" })
+ * ```
+ */
+export * as SecretWrites from "./SecretWrites.js"
+
+/**
+ * Change streams: `watch` polls the listings and emits typed changes (new version, enabled/disabled, expiry
+ * approaching, deleted, recovered, purged). Azure Event Grid is the push alternative.
+ *
+ * @since 0.2.0
+ *
+ * @example
+ * ```ts
+ * import { SecretWatch } from "@effect-keyvault/secrets"
+ *
+ * const changes = SecretWatch.watch({ names: ["db-password"], interval: "1 minute" })
+ * ```
+ */
+export * as SecretWatch from "./SecretWatch.js"

@@ -298,6 +298,30 @@ describe("SecretCache", () => {
       assert.strictEqual(Redacted.value((yield* Fiber.join(second)).value), "v1")
       assert.strictEqual(yield* getCalls, 1)
     }).pipe(Effect.provide(live())))
+
+  it.effect("the in-memory hit path keeps the capacity: an evicted entry is read again", () =>
+    Effect.gen(function*() {
+      const cache = yield* SecretCache.SecretCache
+      const client = yield* SecretClient.SecretClient
+      yield* client.setSecret("other", "o1")
+      yield* cache.get("db-password")
+      yield* cache.get("other")
+      yield* cache.get("db-password") // capacity 1: "other" pushed it out
+      assert.strictEqual(yield* getCalls, 3)
+      yield* cache.get("db-password")
+      assert.strictEqual(yield* getCalls, 3, "now cached again")
+      assert.strictEqual((yield* cache.stats).hits, 1)
+    }).pipe(Effect.provide(live({ capacity: 1 }))))
+
+  it.effect("invalidateAll also empties the in-memory hit path", () =>
+    Effect.gen(function*() {
+      const cache = yield* SecretCache.SecretCache
+      yield* cache.get("db-password")
+      yield* cache.get("db-password")
+      yield* cache.invalidateAll
+      yield* cache.get("db-password")
+      assert.strictEqual(yield* getCalls, 2)
+    }).pipe(Effect.provide(live())))
 })
 
 

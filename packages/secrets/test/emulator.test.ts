@@ -10,6 +10,7 @@ import { Emulator } from "../../emulator/src/index.js"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Chunk, DateTime, Effect, Layer, Redacted, Stream } from "effect"
 import { Credential, PollingPolicy, SecretClient } from "../src/index.js"
+import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 
 const TOKEN = "emulator-token"
 
@@ -23,9 +24,28 @@ const inProcess = (options: Partial<SecretClient.SecretClientOptions> = {}, emul
     Layer.provide(PollingPolicy.layer(PollingPolicy.make({ interval: "50 millis", maxWait: "20 seconds" })))
   )
 
+/** The same suite over real HTTPS sockets on the package's undici transport, trusting the emulator's certificate. */
+const overHttps = () =>
+  Layer.unwrapScoped(Effect.gen(function*() {
+    const emu = yield* Emulator.Emulator
+    const agent = yield* Effect.acquireRelease(
+      Effect.sync(() => new Undici.Agent({ connect: { ca: emu.certificatePem } })),
+      (a) => Effect.promise(() => a.destroy())
+    )
+    return SecretClient.layer({ vaultUrl: emu.url }).pipe(
+      Layer.provide(Credential.layerStatic(TOKEN)),
+      Layer.provide(UndiciHttpClient.layerWithDispatcher(agent)),
+      Layer.provide(PollingPolicy.layer(PollingPolicy.make({ interval: "50 millis", maxWait: "20 seconds" })))
+    )
+  })).pipe(
+    Layer.provideMerge(Emulator.layer({ tls: true, token: TOKEN, host: "127.0.0.1", port: 0, challengeResource: "https://127.0.0.1" })),
+    Layer.orDie
+  )
+
 const client = SecretClient.SecretClient
 
-layer(inProcess())("SecretClient against the in-process emulator", (it) => {
+const suites = [["in-process", inProcess()], ["UndiciHttpClient over HTTPS", overHttps()]] as const
+for (const [label, clientLayer] of suites) layer(clientLayer)(`SecretClient against the ${label} emulator`, (it) => {
   it.effect("set / get / get by version / update / list versions", () =>
     Effect.gen(function*() {
       const c = yield* client

@@ -3,10 +3,11 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Config, ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { Credential, RetryPolicy, SecretClient } from "../src/index.js"
+import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 import { bundle, type Handler, scriptedServer, withChallenge } from "./utils.js"
 
 const loopbackChallenge = (url: string) =>
@@ -14,7 +15,8 @@ const loopbackChallenge = (url: string) =>
 
 const clients: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
   ["FetchHttpClient", FetchHttpClient.layer],
-  ["NodeHttpClient (undici)", NodeHttpClient.layerUndici]
+  ["NodeHttpClient (undici)", NodeHttpClient.layerUndici],
+  ["UndiciHttpClient", UndiciHttpClient.layer]
 ]
 
 const serve = (handler: (url: string) => Handler) =>
@@ -52,6 +54,34 @@ describe("over real HTTP on loopback", () => {
         assert.strictEqual(put.headers["content-type"], "application/json")
         assert.strictEqual(get.headers["authorization"], "Bearer loopback-token")
         assert.match(get.headers["user-agent"], /effect-keyvault\/0\.1\.0$/)
+      }))
+  }
+
+  for (const [label, httpLayer] of clients) {
+    // A transformClient may read a response itself (logging, metrics); the SDK must still read it afterwards.
+    it.scoped(`${label}: a transformClient that reads every body leaves responses readable for the SDK`, () =>
+      Effect.gen(function*() {
+        const server = yield* serve((url) =>
+          withChallenge(() => ({
+            status: 200,
+            body: bundle("n", { id: `${url}/secrets/n/0123456789abcdef0123456789abcdef`, value: "stored" })
+          }), loopbackChallenge(url))
+        )
+        const seen: Array<number> = []
+        const layer = SecretClient.layer({
+          vaultUrl: server.url,
+          allowInsecureLoopback: true,
+          transformClient: HttpClient.transformResponse((execute) =>
+            Effect.tap(execute, (res) => Effect.map(res.text, (text) => seen.push(text.length))))
+        }).pipe(
+          Layer.provide(Credential.layerStatic(Redacted.make("loopback-token"))),
+          Layer.provide(httpLayer),
+          Layer.provide(RetryPolicy.layer(RetryPolicy.make({ maxRetries: 0 })))
+        )
+        const got = yield* Effect.flatMap(SecretClient.SecretClient, (c) => c.getSecret("n")).pipe(Effect.provide(layer))
+        assert.strictEqual(Redacted.value(got.value), "stored")
+        assert.strictEqual(seen.length, 2) // the challenge and the get
+        assert.strictEqual(server.requests.length, 2)
       }))
   }
 

@@ -17,10 +17,11 @@ describe("KeyVaultSecretIdentifier", () => {
     assert.strictEqual(id.version, "pending")
   })
 
-  it("drops a default :443 port like URL does", () => {
+  it("keeps a written :443 port, like Python", () => {
     const id = KeyVaultSecretIdentifier.unsafeParse("https://myvault.vault.azure.net:443/secrets/name")
-    assert.strictEqual(id.vaultUrl, "https://myvault.vault.azure.net")
+    assert.strictEqual(id.vaultUrl, "https://myvault.vault.azure.net:443")
     assert.strictEqual(id.version, undefined)
+    assert.strictEqual(KeyVaultSecretIdentifier.unsafeParse("http://127.0.0.1:80/secrets/n").vaultUrl, "http://127.0.0.1:80")
   })
 
   it("parses deletedsecrets recovery ids without a version", () => {
@@ -30,9 +31,9 @@ describe("KeyVaultSecretIdentifier", () => {
     assert.strictEqual(id.version, undefined)
   })
 
-  it("treats a trailing slash as no version", () => {
+  it("gives version \"\" for a trailing slash, like JS", () => {
     const id = KeyVaultSecretIdentifier.unsafeParse("https://v.vault.azure.net/secrets/name/")
-    assert.strictEqual(id.version, undefined)
+    assert.strictEqual(id.version, "")
   })
 
   it("rejects other collections, bad URLs and extra segments with a clear message", () => {
@@ -42,7 +43,12 @@ describe("KeyVaultSecretIdentifier", () => {
       "https://v.vault.azure.net/secrets",
       "https://v.vault.azure.net/secrets/a/b/c",
       "ftp://v.vault.azure.net/secrets/a",
-      "https://v.vault.azure.net\\@evil.com/secrets/a"
+      "https://v.vault.azure.net\\@evil.com/secrets/a",
+      "https://v.vault.azure.net@evil.com/secrets/a",
+      "https://v.vault.azure.net/secrets//name",
+      "https://v.vault.azure.net/secrets/name/1/",
+      "https://v.vault.azure.net/secrets/na%ZZme",
+      "https:///secrets/a"
     ]) {
       const r = KeyVaultSecretIdentifier.parse(bad)
       assert.isTrue(Either.isLeft(r), bad)
@@ -59,5 +65,51 @@ describe("KeyVaultSecretIdentifier", () => {
     assert.strictEqual(id.name, "name")
     assert.strictEqual(Schema.encodeSync(KeyVaultSecretIdentifier.FromString)(id), s)
     assert.isTrue(Either.isLeft(Schema.decodeEither(KeyVaultSecretIdentifier.FromString)("https://v/keys/x")))
+  })
+
+  // The references' own test vectors (Python test_parse_id.py, JS identifier.spec.ts / identifier.test.ts),
+  // rewritten as data: [input, vaultUrl, name, version].
+  const referenceVectors: ReadonlyArray<readonly [string, string, string, string | undefined]> = [
+    // Python test_parse_secret_id_with_pending_version, JS "before it gets a version"
+    ["https://keyvault-name.vault.azure.net/secrets/secret-name/pending", "https://keyvault-name.vault.azure.net", "secret-name", "pending"],
+    // JS "with a specific version"
+    ["https://keyvault-name.vault.azure.net/secrets/secret-name/version", "https://keyvault-name.vault.azure.net", "secret-name", "version"],
+    // Python test_parse_deleted_secret_id, JS "deleted secret recovery ID"
+    ["https://keyvault-name.vault.azure.net/deletedsecrets/deleted-secret", "https://keyvault-name.vault.azure.net", "deleted-secret", undefined]
+  ]
+  for (const [input, vaultUrl, name, version] of referenceVectors) {
+    it(`reference vector ${input}`, () => {
+      const id = KeyVaultSecretIdentifier.unsafeParse(input)
+      assert.deepStrictEqual([id.sourceId, id.vaultUrl, id.name, id.version], [input, vaultUrl, name, version])
+    })
+  }
+
+  it("reference vector: an invalid collection throws (JS)", () => {
+    assert.isTrue(Either.isLeft(KeyVaultSecretIdentifier.parse("https://keyvault-name.vault.azure.net/bad-name/bad-name")))
+  })
+
+  // What both references accept (parity audit, section 3.1): [input, collection, name, version, vaultUrl].
+  const acceptedByBoth: ReadonlyArray<readonly [string, string, string, string | undefined, string]> = [
+    ["https://v.vault.azure.net/deletedsecrets/name/1", "deletedsecrets", "name", "1", "https://v.vault.azure.net"],
+    ["https://v.vault.azure.net/Secrets/name/1", "secrets", "name", "1", "https://v.vault.azure.net"],
+    ["https://v.vault.azure.net/DeletedSecrets/name", "deletedsecrets", "name", undefined, "https://v.vault.azure.net"],
+    ["https://v.vault.azure.net/secrets/name/1?api-version=7.6", "secrets", "name", "1", "https://v.vault.azure.net"],
+    ["https://v.vault.azure.net/secrets/name?api-version=7.6#frag", "secrets", "name", undefined, "https://v.vault.azure.net"],
+    ["https://v.vault.azure.net:8443/secrets/name/1", "secrets", "name", "1", "https://v.vault.azure.net:8443"],
+    ["https://V.VAULT.Azure.NET/secrets/Name/1", "secrets", "Name", "1", "https://v.vault.azure.net"],
+    ["http://127.0.0.1:8080/secrets/name/1", "secrets", "name", "1", "http://127.0.0.1:8080"],
+    ["  https://v.vault.azure.net/secrets/name  ", "secrets", "name", undefined, "https://v.vault.azure.net"]
+  ]
+  for (const [input, collection, name, version, vaultUrl] of acceptedByBoth) {
+    it(`accepts ${input.trim()}`, () => {
+      const id = KeyVaultSecretIdentifier.unsafeParse(input)
+      assert.deepStrictEqual([id.collection, id.name, id.version, id.vaultUrl, id.sourceId], [collection, name, version, vaultUrl, input.trim()])
+    })
+  }
+
+  it("format builds what parse reads back", () => {
+    const parts = { vaultUrl: "https://v.vault.azure.net:443", collection: "deletedsecrets" as const, name: "a-b", version: "x y" }
+    const id = KeyVaultSecretIdentifier.unsafeParse(KeyVaultSecretIdentifier.format(parts))
+    assert.deepStrictEqual([id.vaultUrl, id.collection, id.name, id.version], [parts.vaultUrl, parts.collection, parts.name, parts.version])
   })
 })

@@ -35,7 +35,9 @@ export const VAULT = "https://myvault.vault.azure.net"
 export const CHALLENGE = `Bearer authorization="https://login.microsoftonline.com/tenant-1", resource="https://vault.azure.net"`
 
 const bodyText = (req: HttpClientRequest.HttpClientRequest): string =>
-  req.body._tag === "Uint8Array" ? new TextDecoder().decode(req.body.body) : ""
+  req.body._tag === "Uint8Array" || req.body._tag === "Raw"
+    ? new TextDecoder().decode(req.body.body as Uint8Array)
+    : ""
 
 /** An HttpClient that answers from `handler` and records every request. */
 export const scriptedClient = (handler: Handler) => {

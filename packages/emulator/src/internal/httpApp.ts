@@ -23,6 +23,7 @@ export interface AppConfig {
 
 /** @internal api-versions the official SDKs send (incl. previews seen in recordings) */
 export const API_VERSIONS: ReadonlySet<string> = new Set([
+  "2016-10-01",
   "7.0",
   "7.1",
   "7.2-preview",
@@ -38,8 +39,28 @@ export const API_VERSIONS: ReadonlySet<string> = new Set([
   "7.6",
   "2025-06-01-preview",
   "2025-07-01",
+  "2026-03-01-preview",
   "2026-04-01"
 ])
+
+/**
+ * What the service's answers contain at an api-version. Date-named versions before 7.0 exist too
+ * (2016-10-01), so the date, not the shape of the name, decides.
+ *
+ * @internal
+ */
+export const featuresOf = (apiVersion: string) => {
+  const date = /^(\d{4}-\d{2}-\d{2})/.exec(apiVersion)?.[1]
+  const since = (d: string) => date !== undefined && date >= d
+  return {
+    /** attributes.recoverableDays: from 7.1 on (not in 2016-10-01 or 7.0). */
+    recoverableDays: apiVersion !== "7.0" && apiVersion !== "2016-10-01",
+    /** GetSecret `outContentType`: from 2025-06-01-preview on. */
+    outContentType: since("2025-06-01"),
+    /** `previousVersion` on secret bundles and deleted-secret bundles: from 2025-07-01 on. */
+    previousVersion: since("2025-07-01")
+  }
+}
 const LATEST_API_VERSION = "2026-04-01"
 const MAX_BODY_BYTES = 1024 * 1024
 // Restore bodies carry a whole backup blob: the largest a backup may produce plus room for the JSON
@@ -135,6 +156,7 @@ export const makeAppFromOptions = (
 /** @internal */
 export const makeApp = (config: AppConfig) => {
   const { engine } = config
+  const softDelete = engine.recoveryLevel.includes("Recoverable")
   const challenge = `Bearer authorization="${config.authority.replace(/\/+$/, "")}/${config.tenantId}", resource="${config.challengeResource}"`
 
   // Bad input in the request line or Host header is the client's fault (400); anything else that goes wrong
@@ -264,32 +286,41 @@ export const makeApp = (config: AppConfig) => {
       const fmt = formatter(origin, apiVersion)
 
       const readJson = (maxBytes: number = MAX_BODY_BYTES) => Effect.gen(function*() {
-        const tooLarge = new VaultEngine.VaultError({
-          status: 413,
-          code: "RequestEntityTooLarge",
-          message: `The request body exceeds the maximum size of ${maxBytes} bytes.`
-        })
-        const length = Number(request.headers["content-length"] ?? "0")
-        if (length > maxBytes) return yield* Effect.fail(tooLarge)
-        // Read by hand (not withMaxBodySize, which aborts the stream and resets the connection): keep at most
-        // maxBytes, drop the rest, and answer 413 once the body has ended.
-        const chunks: Array<Uint8Array> = []
-        let size = 0
-        yield* request.stream.pipe(
-          Stream.runForEachWhile((chunk) =>
-            Effect.sync(() => {
-              size += chunk.length
-              if (size <= maxBytes) chunks.push(chunk)
-              return size <= MAX_DRAIN_BYTES
-            })
-          ),
-          // A web Request without a body has no stream at all: that is an empty body, not a read failure.
-          Effect.catchAll(() =>
-            size === 0 ? Effect.void : Effect.fail(VaultEngine.errors.badParameter("The request body could not be read."))
+        // Built only when needed: an error captures a stack trace, too costly for every request.
+        const tooLarge = () =>
+          new VaultEngine.VaultError({
+            status: 413,
+            code: "RequestEntityTooLarge",
+            message: `The request body exceeds the maximum size of ${maxBytes} bytes.`
+          })
+        const unreadable = () => VaultEngine.errors.badParameter("The request body could not be read.")
+        const declared = request.headers["content-length"]
+        const length = Number(declared ?? "0")
+        if (length > maxBytes) return yield* Effect.fail(tooLarge())
+        let text: string
+        if (request.source instanceof globalThis.Request || (declared !== undefined && request.headers["transfer-encoding"] === undefined)) {
+          // The whole body in one read: an in-process Request's body is already in memory, and over a socket
+          // Node's parser delivers exactly the declared (and already checked) number of bytes.
+          text = yield* Effect.catchAll(request.text, () => Effect.fail(unreadable()))
+          if (Buffer.byteLength(text, "utf8") > maxBytes) return yield* Effect.fail(tooLarge())
+        } else {
+          // Chunked: read by hand (not withMaxBodySize, which aborts the stream and resets the connection):
+          // keep at most maxBytes, drop the rest, and answer 413 once the body has ended.
+          const chunks: Array<Uint8Array> = []
+          let size = 0
+          yield* request.stream.pipe(
+            Stream.runForEachWhile((chunk) =>
+              Effect.sync(() => {
+                size += chunk.length
+                if (size <= maxBytes) chunks.push(chunk)
+                return size <= MAX_DRAIN_BYTES
+              })
+            ),
+            Effect.catchAll(() => size === 0 ? Effect.void : Effect.fail(unreadable()))
           )
-        )
-        if (size > maxBytes) return yield* Effect.fail(tooLarge)
-        const text = Buffer.concat(chunks).toString("utf8")
+          if (size > maxBytes) return yield* Effect.fail(tooLarge())
+          text = Buffer.concat(chunks).toString("utf8")
+        }
         if (text.trim() === "") return yield* fail(400, "BadParameter", "The request body is required.")
         let parsed: unknown
         try {
@@ -303,7 +334,14 @@ export const makeApp = (config: AppConfig) => {
         return parsed as Json
       })
 
-      const page = <A>(items: ReadonlyArray<A>, path: string, toJson: (a: A) => Json, keyOf: (a: A, i: number) => string) =>
+      // `fetch(marker, count)` returns up to `count` items starting at the first whose key is >= marker (all
+      // from the start without one); one more than a page is asked for, to know whether a next page exists.
+      const page = <A>(
+        fetch: (marker: string | undefined, count: number) => Effect.Effect<ReadonlyArray<A>>,
+        path: string,
+        toJson: (a: A) => Json,
+        keyOf: (a: A, i: number) => string
+      ) =>
         Effect.gen(function*() {
           const rawMax = query.get("maxresults")
           let max = PAGE_MAX
@@ -315,7 +353,7 @@ export const makeApp = (config: AppConfig) => {
             }
             max = n
           }
-          let start = 0
+          let m: string | undefined
           const token = query.get("$skiptoken")
           if (token !== undefined && token !== "") {
             let marker: unknown
@@ -327,16 +365,15 @@ export const makeApp = (config: AppConfig) => {
             if (typeof marker !== "string" || !marker.startsWith("2!")) {
               return yield* fail(400, "BadParameter", "The $skiptoken is invalid.")
             }
-            const m = marker.slice(2)
             // Markers name the next item (not an offset), so paging stays stable while items are added.
-            const idx = items.findIndex((a, i) => keyOf(a, i) >= m)
-            start = idx === -1 ? items.length : idx
+            m = marker.slice(2)
           }
-          const slice = items.slice(start, start + max)
-          const next = items[start + max]
+          const items = yield* fetch(m, max + 1)
+          const slice = items.slice(0, max)
+          const next = items[max]
           let nextLink: string | null = null
           if (next !== undefined) {
-            const skip = base64urlJson({ NextMarker: `2!${keyOf(next, start + max)}`, TargetLocation: 0 })
+            const skip = base64urlJson({ NextMarker: `2!${keyOf(next, max)}`, TargetLocation: 0 })
             nextLink = `${fmt.originWithPort}${path}?api-version=${apiVersion}&$skiptoken=${skip}` +
               (rawMax !== undefined ? `&maxresults=${max}` : "")
           }
@@ -355,8 +392,7 @@ export const makeApp = (config: AppConfig) => {
         if (name === undefined || name === "") {
           if (segments.length > 2) return yield* notFound()
           if (method !== "GET") return yield* notAllowed()
-          const items = yield* engine.listSecrets
-          return yield* page(items, "/secrets", (v) => fmt.item(v, false), (v) => v.name.toLowerCase())
+          return yield* page(engine.listSecretsPage, "/secrets", (v) => fmt.item(v, false), (v) => v.name.toLowerCase())
         }
         // Sub-resource words are matched case-insensitively, like the service's routing.
         const sub = third?.toLowerCase()
@@ -386,7 +422,7 @@ export const makeApp = (config: AppConfig) => {
             case "DELETE": {
               if (third === "") return yield* notAllowed()
               const v = yield* engine.deleteSecret(name)
-              return { status: 200, body: fmt.deleted(v) }
+              return { status: 200, body: fmt.deleted(v, softDelete) }
             }
             default:
               return yield* notAllowed()
@@ -394,12 +430,21 @@ export const makeApp = (config: AppConfig) => {
         }
         if (sub === "versions" && method === "GET") {
           if (!VaultEngine.NAME_PATTERN.test(name)) return yield* VaultEngine.errors.invalidName(name)
-          const items = yield* engine.listSecretVersions(name)
+          // Version markers are positions (versions are only ever appended), zero-padded like a name key.
+          let offset = 0
           return yield* page(
-            items,
+            (marker, count) => {
+              // Our markers are 10 digits; any other marker is placed by string order, as before the index.
+              offset = marker === undefined || marker < "0000000000"
+                ? 0
+                : /^\d{10}$/.test(marker)
+                ? Number(marker)
+                : Number.MAX_SAFE_INTEGER
+              return engine.listSecretVersionsPage(name, offset, count)
+            },
             `/secrets/${name}/versions`,
             (v) => fmt.item(v, true),
-            (_, i) => i.toString().padStart(10, "0")
+            (_, i) => (offset + i).toString().padStart(10, "0")
           )
         }
         if (sub === "backup" && method === "POST") {
@@ -425,8 +470,7 @@ export const makeApp = (config: AppConfig) => {
         const third = segments[2]
         if (name === undefined || name === "") {
           if (method !== "GET") return yield* notAllowed()
-          const items = yield* engine.listDeletedSecrets
-          return yield* page(items, "/deletedsecrets", (v) => fmt.deletedItem(v), (v) => v.name.toLowerCase())
+          return yield* page(engine.listDeletedSecretsPage, "/deletedsecrets", (v) => fmt.deletedItem(v), (v) => v.name.toLowerCase())
         }
         if (segments.length > 4 || (segments.length === 4 && segments[3] !== "")) {
           return yield* notFound()
@@ -453,7 +497,7 @@ export const makeApp = (config: AppConfig) => {
         return Effect.gen(function*() {
           const v = yield* engine.getSecret(name, version)
           // outContentType exists from 2025-06-01-preview on (date-named versions); older versions ignore it.
-          const out = /^\d{4}-/.test(apiVersion ?? "") ? query.get("outcontenttype") : undefined
+          const out = featuresOf(apiVersion!).outContentType ? query.get("outcontenttype") : undefined
           if (out !== undefined && out !== "") {
             if (out !== "application/x-pkcs12" && out !== "application/x-pem-file") {
               return yield* fail(400, "BadParameter", `The value '${out}' of parameter outContentType is not supported.`)
@@ -546,7 +590,8 @@ const parseUpdate = (body: Json) =>
 const formatter = (origin: string, apiVersion: string) => {
   const u = new URL(origin)
   const originWithPort = u.port === "" ? `${u.protocol}//${u.hostname}:${u.protocol === "https:" ? 443 : 80}` : origin
-  const withRecoverableDays = apiVersion !== "7.0"
+  const features = featuresOf(apiVersion)
+  const withRecoverableDays = features.recoverableDays
   const attributes = (a: VaultEngine.Attributes): Json => {
     const { recoverableDays, ...rest } = a
     return withRecoverableDays ? { ...rest, recoverableDays } : rest
@@ -561,7 +606,8 @@ const formatter = (origin: string, apiVersion: string) => {
     ...(withValue ? { value: v.value } : {}),
     id: `${origin}/secrets/${v.name}/${v.version}`,
     ...common(v),
-    ...(v.kid !== undefined ? { kid: v.kid } : {})
+    ...(v.kid !== undefined ? { kid: v.kid } : {}),
+    ...(features.previousVersion && v.previousVersion !== undefined ? { previousVersion: v.previousVersion } : {})
   })
   const deletedExtras = (v: VaultEngine.DeletedView): Json => ({
     recoveryId: `${origin}/deletedsecrets/${v.name}`,
@@ -575,7 +621,13 @@ const formatter = (origin: string, apiVersion: string) => {
       id: versioned ? `${origin}/secrets/${v.name}/${v.version}` : `${origin}/secrets/${v.name}`,
       ...common(v)
     }),
-    deleted: (v: VaultEngine.DeletedView): Json => ({ ...deletedExtras(v), ...bundle(v, false) }),
+    /**
+     * The answer to DELETE and GET /deletedsecrets/{name}. Without soft delete the secret is gone at once and
+     * the service sends no recoveryId, deletedDate or scheduledPurgeDate (SDK pollers key on the missing
+     * recoveryId to finish without polling).
+     */
+    deleted: (v: VaultEngine.DeletedView, softDeleted = true): Json =>
+      softDeleted ? { ...deletedExtras(v), ...bundle(v, false) } : bundle(v, false),
     deletedItem: (v: VaultEngine.DeletedView): Json => ({
       ...deletedExtras(v),
       id: `${origin}/secrets/${v.name}`,

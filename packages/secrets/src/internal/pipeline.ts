@@ -20,6 +20,7 @@ import * as Credential from "../Credential.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as SecretError from "../SecretError.js"
 import * as Challenge from "./challenge.js"
+import * as Redaction from "./redaction.js"
 import * as Wire from "./wire.js"
 
 export interface PipelineOptions {
@@ -36,11 +37,6 @@ export interface PipelineOptions {
 export interface Ctx {
   readonly name?: string | undefined
   readonly operation: string
-  /**
-   * The response goes to the caller as is (`sendRequest`): it must stay readable in every form, so its
-   * body is buffered into a fresh response. Internal operations only ever read the (cached) text.
-   */
-  readonly exposeResponse?: boolean | undefined
 }
 
 export type SendError = SecretError.TransportError | SecretError.CredentialError | SecretError.ChallengeError
@@ -97,33 +93,19 @@ const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
         : ((input, init) => own.value(input, { ...init, redirect: "manual" })) as typeof fetch
     ))
 
-/** Statuses whose Response may not carry a body. */
-const nullBodyStatus = new Set([101, 103, 204, 205, 304])
-
-/** A response whose body is already in memory (Key Vault bodies are small JSON). */
-const buffered = (
-  request: HttpClientRequest.HttpClientRequest,
-  res: HttpClientResponse.HttpClientResponse,
-  body: ArrayBuffer
-): HttpClientResponse.HttpClientResponse => {
-  // `Response` only accepts 200..599; anything else keeps the original (already consumed) response.
-  if (res.status < 200 || res.status > 599) return res
-  return HttpClientResponse.fromWeb(
-    request,
-    new Response(nullBodyStatus.has(res.status) ? null : body, { status: res.status, headers: res.headers })
-  )
-}
-
 export const make = (
   options: PipelineOptions,
-  http: HttpClient.HttpClient,
+  transport: HttpClient.HttpClient,
   credential: Credential.Service
 ): Effect.Effect<Pipeline> =>
   Effect.gen(function*() {
+    // Spans and errors of every exchange hold sanitised copies only (no token, no body): internal/redaction.ts.
+    const http = Redaction.wrap(transport)
     const vault = new URL(options.vaultUrl)
     const vaultPath = vault.pathname.replace(/\/+$/, "")
     const challengeRef = yield* Ref.make(Option.none<ChallengeState>())
     const tokenRef = yield* SynchronizedRef.make(Option.none<CachedToken>())
+    const firstProbe = yield* Effect.makeSemaphore(1)
 
     const credentialError = (ctx: Ctx, e: Credential.TokenError) =>
       new SecretError.CredentialError({
@@ -184,14 +166,9 @@ export const make = (
         }))
 
     const execute = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) => {
-      // The body is read here, inside the timeout, so a stalled body fails the attempt (and is retried)
-      // instead of hanging a later `res.json`.
+      // The body is read inside (Redaction.wrap), within the timeout, so a stalled body fails the attempt
+      // (and is retried) instead of hanging a later `res.json`; the response is readable in every form.
       const run = withoutRedirects(http.execute(request)).pipe(
-        Effect.flatMap((res) =>
-          ctx.exposeResponse
-            ? Effect.map(res.arrayBuffer, (body) => buffered(request, res, body))
-            : Effect.as(res.text, res)
-        ),
         Effect.mapError((e) =>
           new SecretError.TransportError({
             vault: options.vaultUrl,
@@ -281,11 +258,19 @@ export const make = (
         return res
       })
 
-    const attempt = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) =>
+    type Probed =
+      | { readonly _tag: "Response"; readonly res: HttpClientResponse.HttpClientResponse }
+      | { readonly _tag: "Challenge"; readonly state: ChallengeState; readonly fresh: boolean }
+
+    const probedResponse = (res: HttpClientResponse.HttpClientResponse): Probed => ({ _tag: "Response", res })
+    const probedChallenge = (state: ChallengeState, fresh: boolean): Probed => ({ _tag: "Challenge", state, fresh })
+
+    // First request of this client: no token, no body; the 401 challenge says where to get a token.
+    const probeOnce = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) =>
       Effect.gen(function*() {
-        const known = yield* Ref.get(challengeRef)
-        if (Option.isSome(known)) return yield* sendAuthorized(request, known.value, ctx, true)
-        // First request of this client: no token, no body; the 401 challenge says where to get a token.
+        // Another fiber's probe may have finished while this one waited for the lock.
+        const again = yield* Ref.get(challengeRef)
+        if (Option.isSome(again)) return probedChallenge(again.value, false)
         const probe = HttpClientRequest.setBody(request, HttpBody.empty)
         const res = yield* execute(probe, ctx)
         // Anything but a challenge goes back to the retry loop as is (429/503/5xx are retried and probe
@@ -302,14 +287,26 @@ export const make = (
                 `instead of a 401 challenge; the request body was not sent. Is vaultUrl a Key Vault endpoint?`
             )
           }
-          return res
+          return probedResponse(res)
         }
         const header = headerOf(res, "www-authenticate")
-        if (header === undefined) return res
+        if (header === undefined) return probedResponse(res)
         const accepted = yield* acceptChallenge(Challenge.parseWWWAuthenticate(header), ctx)
-        if (Option.isNone(accepted)) return res
+        if (Option.isNone(accepted)) return probedResponse(res)
         yield* drain(res)
-        return yield* sendAuthorized(request, accepted.value, ctx, false)
+        return probedChallenge(accepted.value, true)
+      })
+
+    const attempt = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) =>
+      Effect.gen(function*() {
+        const known = yield* Ref.get(challengeRef)
+        if (Option.isSome(known)) return yield* sendAuthorized(request, known.value, ctx, true)
+        // Single flight: N concurrent first requests (a bulk read at start-up) wait for one probe and share
+        // its challenge, instead of each paying a 401 round trip.
+        const probed = yield* firstProbe.withPermits(1)(probeOnce(request, ctx))
+        if (probed._tag === "Response") return probed.res
+        // A challenge this attempt just accepted is not re-negotiated on a second 401.
+        return yield* sendAuthorized(request, probed.state, ctx, !probed.fresh)
       })
 
     const checkUrl = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) =>

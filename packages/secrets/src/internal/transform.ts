@@ -4,9 +4,10 @@
 import * as DateTime from "effect/DateTime"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
+import * as AST from "effect/SchemaAST"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import * as Identifier from "../KeyVaultSecretIdentifier.js"
+import * as Identifier from "./identifier.js"
 import { DeletedSecret, KeyVaultSecret, SecretProperties } from "../KeyVaultSecret.js"
 import * as Wire from "./wire.js"
 
@@ -18,42 +19,166 @@ export const fromEpoch = (s: number | undefined): DateTime.Utc | undefined =>
 export const toEpoch = (d: DateTime.DateTime | Date | undefined): number | undefined =>
   d === undefined ? undefined : Math.floor((d instanceof Date ? d.getTime() : DateTime.toEpochMillis(d)) / 1000)
 
-interface WireProps {
-  readonly id: string
-  readonly contentType?: string
-  readonly attributes?: Wire.SecretAttributes
-  readonly tags?: { readonly [k: string]: string }
-  readonly managed?: boolean
-  readonly kid?: string
-  readonly previousVersion?: string
+// ---------------------------------------------------------------------------------------------------------
+// Decoding: one pass over the JSON, checking exactly what the wire schemas in wire.ts check (a property
+// test holds the two together), building the models directly. No Schema transform per item: a listing
+// of 10,000 secrets decodes 10,000 items.
+
+type Json = { readonly [k: string]: unknown }
+
+/** A failed check: where, and what kind of issue (reported like a Schema ParseError: paths and kinds only). */
+interface Failure {
+  readonly path: ReadonlyArray<PropertyKey>
+  readonly issue: ParseResult.ParseIssue
 }
 
-const propertiesFromWire = (w: WireProps): Either.Either<SecretProperties, string> =>
-  Either.map(
-    Either.mapLeft(Identifier.parse(w.id), (e) => e.message),
-    (ident) => {
-      const a = w.attributes ?? {}
-      return new SecretProperties({
-        vaultUrl: ident.vaultUrl,
-        name: ident.name,
-        version: ident.version,
-        id: w.id,
-        contentType: w.contentType,
-        enabled: a.enabled,
-        notBefore: fromEpoch(a.nbf),
-        expiresOn: fromEpoch(a.exp),
-        createdOn: fromEpoch(a.created),
-        updatedOn: fromEpoch(a.updated),
-        // The decoded wire object is fresh: no copy needed.
-        tags: w.tags ?? {},
-        recoverableDays: a.recoverableDays,
-        recoveryLevel: a.recoveryLevel,
-        managed: w.managed,
-        certificateKeyId: w.kid,
-        previousVersion: w.previousVersion
-      }, true) // built from an already-decoded wire bundle: re-validating costs ~50x the decode (see bench/)
-    }
+/** What `Schema.Struct` and `Schema.Record` accept as input: any non-array object. */
+const isStructInput = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k)
+
+const isEpoch = (v: unknown): v is number =>
+  typeof v === "number" && Number.isFinite(v) && v >= -Wire.maxEpochSeconds && v <= Wire.maxEpochSeconds
+
+const stringAst = Schema.String.ast
+const booleanAst = Schema.Boolean.ast
+const numberAst = Schema.Number.ast
+const epochAst = Wire.EpochSeconds.ast
+const missingString = new AST.Type(stringAst)
+const missingArray = new AST.Type(Schema.Array(Schema.Unknown).ast)
+
+const typeFailure = (path: ReadonlyArray<PropertyKey>, ast: AST.AST, actual: unknown): Failure => ({
+  path,
+  issue: new ParseResult.Type(ast, actual)
+})
+
+/** `optionalWith(s, { nullable: true })`: absent, undefined and null are all "not there". */
+const checkOpt = (o: Json, k: string, ok: (v: unknown) => boolean, ast: AST.AST): Failure | undefined => {
+  const v = o[k]
+  return v === undefined || v === null || ok(v) ? undefined : typeFailure([k], ast, v)
+}
+const isString = (v: unknown) => typeof v === "string"
+const isBoolean = (v: unknown) => typeof v === "boolean"
+const isNumber = (v: unknown) => typeof v === "number"
+
+const checkAttributes = (a: unknown): Failure | undefined => {
+  if (!isStructInput(a)) return typeFailure([], Wire.SecretAttributes.ast, a)
+  return checkOpt(a, "enabled", isBoolean, booleanAst) ??
+    checkOpt(a, "nbf", isEpoch, epochAst) ??
+    checkOpt(a, "exp", isEpoch, epochAst) ??
+    checkOpt(a, "created", isEpoch, epochAst) ??
+    checkOpt(a, "updated", isEpoch, epochAst) ??
+    checkOpt(a, "recoverableDays", isNumber, numberAst) ??
+    checkOpt(a, "recoveryLevel", isString, stringAst)
+}
+
+const tagsAst = Schema.Record({ key: Schema.String, value: Schema.String }).ast
+
+const checkTags = (t: unknown): Failure | undefined => {
+  if (!isStructInput(t)) return typeFailure([], tagsAst, t)
+  for (const k of Object.keys(t)) if (typeof t[k] !== "string") return typeFailure([k], stringAst, t[k])
+  return undefined
+}
+
+const nested = (k: string, f: Failure | undefined): Failure | undefined =>
+  f === undefined ? undefined : { path: [k, ...f.path], issue: f.issue }
+
+/** The checks of `Wire.SecretBundle` (and `Wire.DeletedSecretBundle`), in the schema's field order. */
+const checkBundle = (b: unknown, deleted: boolean): Failure | undefined => {
+  if (!isStructInput(b)) return typeFailure([], (deleted ? Wire.DeletedSecretBundle : Wire.SecretBundle).ast, b)
+  const failure = checkOpt(b, "value", isString, stringAst) ??
+    (!hasOwn(b, "id")
+      ? { path: ["id"], issue: new ParseResult.Missing(missingString) }
+      : typeof b.id !== "string"
+      ? typeFailure(["id"], stringAst, b.id)
+      : undefined) ??
+    checkOpt(b, "contentType", isString, stringAst) ??
+    (b.attributes === undefined || b.attributes === null ? undefined : nested("attributes", checkAttributes(b.attributes))) ??
+    (b.tags === undefined || b.tags === null ? undefined : nested("tags", checkTags(b.tags))) ??
+    checkOpt(b, "kid", isString, stringAst) ??
+    checkOpt(b, "managed", isBoolean, booleanAst) ??
+    checkOpt(b, "previousVersion", isString, stringAst)
+  if (failure !== undefined || !deleted) return failure
+  return checkOpt(b, "recoveryId", isString, stringAst) ??
+    checkOpt(b, "scheduledPurgeDate", isEpoch, epochAst) ??
+    checkOpt(b, "deletedDate", isEpoch, epochAst)
+}
+
+/** null / undefined → undefined; anything else (already checked) as is. */
+const opt = <A>(v: unknown): A | undefined => (v === null || v === undefined ? undefined : v as A)
+
+/** Properties from a checked bundle or list item; `Left` with a message when its `id` is not a secret id. */
+const propertiesFromChecked = (w: Json): Either.Either<SecretProperties, string> => {
+  const id = w.id as string
+  const ident = Identifier.parse(id)
+  if ("invalid" in ident) return Either.left(Identifier.invalidMessage(ident.sourceId, ident.invalid))
+  const a: Json = isStructInput(w.attributes) ? w.attributes : {}
+  return Either.right(
+    new SecretProperties({
+      vaultUrl: ident.vaultUrl,
+      name: ident.name,
+      version: ident.version,
+      id,
+      contentType: opt(w.contentType),
+      enabled: opt(a.enabled),
+      notBefore: fromEpoch(opt(a.nbf)),
+      expiresOn: fromEpoch(opt(a.exp)),
+      createdOn: fromEpoch(opt(a.created)),
+      updatedOn: fromEpoch(opt(a.updated)),
+      // Checked above (string values only) and fresh from JSON.parse: no copy needed.
+      tags: opt<{ readonly [k: string]: string }>(w.tags) ?? {},
+      recoverableDays: opt(a.recoverableDays),
+      recoveryLevel: opt(a.recoveryLevel),
+      managed: opt(w.managed),
+      certificateKeyId: opt(w.kid),
+      previousVersion: opt(w.previousVersion)
+    }, true) // every field was checked above: re-validating costs ~50x the check (see bench/)
   )
+}
+
+const deletedFromChecked = (w: Json, properties: SecretProperties) =>
+  new DeletedSecret({
+    name: properties.name,
+    value: typeof w.value === "string" ? Redacted.make(w.value) : undefined,
+    properties,
+    recoveryId: opt(w.recoveryId),
+    scheduledPurgeDate: fromEpoch(opt(w.scheduledPurgeDate)),
+    deletedOn: fromEpoch(opt(w.deletedDate))
+  }, true)
+
+/** Check + build one bundle; failures carry their path below `prefix`. */
+const decodeItem = <A>(
+  u: unknown,
+  deleted: boolean,
+  build: (w: Json, properties: SecretProperties) => Either.Either<A, string>,
+  prefix: ReadonlyArray<PropertyKey>,
+  ast: AST.AST
+): Either.Either<A, Failure> => {
+  const failure = checkBundle(u, deleted)
+  if (failure !== undefined) return Either.left({ path: [...prefix, ...failure.path], issue: failure.issue })
+  const w = u as Json
+  const properties = propertiesFromChecked(w)
+  const built: Either.Either<A, string> = Either.isLeft(properties) ? Either.left(properties.left) : build(w, properties.right)
+  return Either.isLeft(built)
+    ? Either.left({ path: prefix, issue: new ParseResult.Type(ast, u, built.left) })
+    : Either.right(built.right)
+}
+
+const toIssue = (f: Failure): ParseResult.ParseIssue =>
+  f.path.length === 0 ? f.issue : new ParseResult.Pointer(f.path as [PropertyKey, ...Array<PropertyKey>], undefined, f.issue)
+
+/** A schema with a hand-written decoder (one pass) and encoder. */
+const handWritten = <A, I>(
+  decode: (u: unknown, ast: AST.AST) => Either.Either<A, Failure>,
+  encode: (a: A) => NoInfer<I>,
+  guard: (u: unknown) => u is A,
+  identifier: string
+): Schema.Schema<A, I> =>
+  Schema.declare<A, I, readonly []>([], {
+    decode: () => (u, _, ast) => Either.mapLeft(decode(u, ast), toIssue),
+    encode: () => (u, _, ast) =>
+      guard(u) ? ParseResult.succeed(encode(u)) : ParseResult.fail(new ParseResult.Type(ast, u))
+  }, { identifier })
 
 const stripUndefined = <A extends Record<string, unknown>>(a: A): A => {
   const out: Record<string, unknown> = {}
@@ -89,67 +214,96 @@ const deletedExtras = (d: DeletedSecret) =>
     deletedDate: toEpoch(d.deletedOn)
   })
 
+const secretFromChecked = (w: Json, properties: SecretProperties): Either.Either<KeyVaultSecret, string> =>
+  // A secret bundle without its value is not a secret; never turn it into an empty one.
+  typeof w.value !== "string"
+    ? Either.left("the secret bundle has no value")
+    : Either.right(new KeyVaultSecret({ name: properties.name, value: Redacted.make(w.value), properties }, true))
+
 /** SecretBundle (with a value) ⇄ KeyVaultSecret. */
-export const KeyVaultSecretFromBundle: Schema.Schema<KeyVaultSecret, typeof Wire.SecretBundle.Encoded> = Schema
-  .transformOrFail(Wire.SecretBundle, Schema.typeSchema(KeyVaultSecret), {
-    strict: true,
-    decode: (b, _, ast) =>
-      Either.mapLeft(
-        Either.flatMap(
-          propertiesFromWire(b),
-          (properties) =>
-            // A secret bundle without its value is not a secret; never turn it into an empty one.
-            b.value === undefined
-              ? Either.left("the secret bundle has no value")
-              : Either.right(new KeyVaultSecret({ name: properties.name, value: Redacted.make(b.value), properties }, true))
-        ),
-        (msg) => new ParseResult.Type(ast, b, msg)
-      ),
-    encode: (s) => ParseResult.succeed({ ...propertiesToWire(s.properties), value: Redacted.value(s.value) })
-  })
+export const KeyVaultSecretFromBundle: Schema.Schema<KeyVaultSecret, typeof Wire.SecretBundle.Encoded> = handWritten<
+  KeyVaultSecret,
+  typeof Wire.SecretBundle.Encoded
+>(
+  (u, ast) => decodeItem(u, false, secretFromChecked, [], ast),
+  (s) => ({ ...propertiesToWire(s.properties), value: Redacted.value(s.value) }),
+  (u): u is KeyVaultSecret => u instanceof KeyVaultSecret,
+  "KeyVaultSecretFromBundle"
+)
 
 /** SecretBundle / SecretItem (value ignored) ⇄ SecretProperties. */
-export const SecretPropertiesFromBundle: Schema.Schema<SecretProperties, typeof Wire.SecretBundle.Encoded> = Schema
-  .transformOrFail(Wire.SecretBundle, Schema.typeSchema(SecretProperties), {
-    strict: true,
-    decode: (b, _, ast) => Either.mapLeft(propertiesFromWire(b), (msg) => new ParseResult.Type(ast, b, msg)),
-    encode: (p) => ParseResult.succeed(propertiesToWire(p))
-  })
+export const SecretPropertiesFromBundle: Schema.Schema<SecretProperties, typeof Wire.SecretBundle.Encoded> = handWritten<
+  SecretProperties,
+  typeof Wire.SecretBundle.Encoded
+>(
+  (u, ast) => decodeItem(u, false, (_, p) => Either.right(p), [], ast),
+  propertiesToWire,
+  (u): u is SecretProperties => u instanceof SecretProperties,
+  "SecretPropertiesFromBundle"
+)
 
 /** DeletedSecretBundle / DeletedSecretItem ⇄ DeletedSecret. */
-export const DeletedSecretFromBundle: Schema.Schema<DeletedSecret, typeof Wire.DeletedSecretBundle.Encoded> = Schema
-  .transformOrFail(Wire.DeletedSecretBundle, Schema.typeSchema(DeletedSecret), {
-    strict: true,
-    decode: (b, _, ast) =>
-      Either.mapLeft(
-        Either.map(propertiesFromWire(b), (properties) =>
-          new DeletedSecret({
-            name: properties.name,
-            value: b.value === undefined ? undefined : Redacted.make(b.value),
-            properties,
-            recoveryId: b.recoveryId,
-            scheduledPurgeDate: fromEpoch(b.scheduledPurgeDate),
-            deletedOn: fromEpoch(b.deletedDate)
-          }, true)),
-        (msg) => new ParseResult.Type(ast, b, msg)
-      ),
-    encode: (d) =>
-      ParseResult.succeed({
-        ...propertiesToWire(d.properties),
-        ...(d.value === undefined ? {} : { value: Redacted.value(d.value) }),
-        ...deletedExtras(d)
-      })
-  })
+export const DeletedSecretFromBundle: Schema.Schema<DeletedSecret, typeof Wire.DeletedSecretBundle.Encoded> = handWritten<
+  DeletedSecret,
+  typeof Wire.DeletedSecretBundle.Encoded
+>(
+  (u, ast) => decodeItem(u, true, (w, p) => Either.right(deletedFromChecked(w, p)), [], ast),
+  (d) => ({
+    ...propertiesToWire(d.properties),
+    ...(d.value === undefined ? {} : { value: Redacted.value(d.value) }),
+    ...deletedExtras(d)
+  }),
+  (u): u is DeletedSecret => u instanceof DeletedSecret,
+  "DeletedSecretFromBundle"
+)
 
-export const SecretPage = Schema.Struct({
-  value: Schema.Array(SecretPropertiesFromBundle),
-  nextLink: Schema.optionalWith(Schema.String, { nullable: true })
-})
+interface Page<A> {
+  readonly value: ReadonlyArray<A>
+  readonly nextLink?: string
+}
 
-export const DeletedSecretPage = Schema.Struct({
-  value: Schema.Array(DeletedSecretFromBundle),
-  nextLink: Schema.optionalWith(Schema.String, { nullable: true })
-})
+const pageAst = Schema.Struct({ value: Schema.Array(Schema.Unknown), nextLink: Schema.optional(Schema.String) }).ast
+
+/** One pass over a list page: `{ value: [...items], nextLink? }`, every item checked and built in place. */
+const decodePage = <A>(
+  u: unknown,
+  deleted: boolean,
+  build: (w: Json, properties: SecretProperties) => Either.Either<A, string>,
+  ast: AST.AST
+): Either.Either<Page<A>, Failure> => {
+  if (!isStructInput(u)) return Either.left(typeFailure([], pageAst, u))
+  if (!hasOwn(u, "value")) return Either.left({ path: ["value"], issue: new ParseResult.Missing(missingArray) })
+  const value = u.value
+  if (!Array.isArray(value)) return Either.left(typeFailure(["value"], pageAst, value))
+  const items = new Array<A>(value.length)
+  for (let i = 0; i < value.length; i++) {
+    const item = decodeItem(value[i], deleted, build, ["value", i], ast)
+    if (Either.isLeft(item)) return Either.left(item.left)
+    items[i] = item.right
+  }
+  const next = u.nextLink
+  if (next === undefined || next === null) return Either.right({ value: items })
+  if (typeof next !== "string") return Either.left(typeFailure(["nextLink"], stringAst, next))
+  return Either.right({ value: items, nextLink: next })
+}
+
+const cannotEncodePages = (_: unknown): _ is never => false
+
+/** A page of SecretItems → SecretProperties (decode only). */
+export const SecretPage: Schema.Schema<Page<SecretProperties>, unknown> = handWritten(
+  (u, ast) => decodePage(u, false, (_, p) => Either.right(p), ast),
+  (p) => p,
+  cannotEncodePages,
+  "SecretPage"
+)
+
+/** A page of DeletedSecretItems → DeletedSecret (decode only). */
+export const DeletedSecretPage: Schema.Schema<Page<DeletedSecret>, unknown> = handWritten(
+  (u, ast) => decodePage(u, true, (w, p) => Either.right(deletedFromChecked(w, p)), ast),
+  (p) => p,
+  cannotEncodePages,
+  "DeletedSecretPage"
+)
 
 /** base64url (with or without padding) → bytes. */
 export const fromBase64Url = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "base64url"))

@@ -7,7 +7,7 @@ import * as Schema from "effect/Schema"
 const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optionalWith(s, { nullable: true })
 
 /** Largest |epoch seconds| a `DateTime` (a JS Date) can hold: ±8.64e15 ms. */
-const maxEpochSeconds = 8.64e12
+export const maxEpochSeconds = 8.64e12
 
 /**
  * Epoch seconds (integers on the wire; tolerate fractions from odd emulators). Bounded to the `DateTime`
