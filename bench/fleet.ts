@@ -10,8 +10,9 @@
  * same result but yields to the event loop once per distinct wake-up time, which is minutes of wall time here.)
  *
  * Each instance: its own `SecretClient` (own challenge + token) and `SecretCache`; start-up reads the secrets
- * with `Effect.forEach(names, cache.get, { concurrency: 20 })` (bulk `getSecrets` lives on another branch);
- * then every `FLEET_READ_EVERY` seconds it reads all of them again through the cache (the app's traffic).
+ * with `Effect.forEach(names, cache.get, { concurrency: 20 })` (the same bounded fan-out as `getSecrets`, but
+ * filling the cache; `SecretCache` has no bulk warm-up of its own); then every `FLEET_READ_EVERY` seconds it
+ * reads all of them again through the cache (the app's traffic).
  *
  * Environment: FLEET_INSTANCES (500), FLEET_SECRETS (20), FLEET_MINUTES (30), FLEET_TTL_MINUTES (5: short
  * on purpose, so the 30 minutes see several refresh cycles; the shipped default is 8 hours),
