@@ -25,6 +25,7 @@ const cases: ReadonlyArray<readonly [string, ReadonlyArray<RegExp>]> = [
   ["streaming.ts", [/listed 60 of 60/, /page of 10, more: true/, /resumed from the token: \d+ more/]],
   ["backup-restore.ts", [/2 versions; same ids: true/, /malformed blob -> HttpError: .*invalid or corrupt/]],
   ["config.ts", [/api-version 2025-07-01/, /value prints as <redacted>/]],
+  ["cache-outage.ts", [/outage: 10 reads, 0 failed, [1-9]\d* served stale/, /serving the new version: true/, /prints as <redacted>/, /^done$/m]],
   ["bulk-read.ts", [/loaded 20 of 21; failed: bulk-.*-missing: NotFound/, /streamed 20 secrets/]],
   ["soft-delete-writes.ts", [/onDeleted fail -> Exists \(DeletedButRecoverable\)/, /onDeleted recover -> 2 versions/, /onDeleted purge -> 1 version/, /deleteAndPurge -> getDeletedSecret: NotFound/]],
   ["watch.ts", [/event: Snapshot\nevent: Created watch-.*-api\nevent: Disabled watch-.*-db\nevent: Deleted watch-.*-api/, /watch done/]]

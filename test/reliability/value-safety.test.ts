@@ -249,7 +249,7 @@ describe("value-safety", () => {
         e.pipe(Effect.withTracer(tracer), Effect.provide(effectLoggers(c)), Effect.provide(logs.layer))
       for (const [i, value] of markers.entries()) {
         const seeded = TestVault.layer({ seed: [{ name: `seed-${i}`, value }] })
-        yield* observed(vaultPhase(c, value, i).pipe(Effect.provide(seeded)))
+        yield* observed(vaultPhase(c, value, i).pipe(Effect.scoped, Effect.provide(seeded)))
         for (const [label, transport] of FULL ? transports : transports.slice(0, 1)) {
           yield* observed(loopbackPhase(c, value, transport, `${label}#${i}`))
         }

@@ -28,6 +28,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -85,6 +86,14 @@ export interface EmulatorOptions {
   readonly recoverableDays?: number
   /** Eventual-consistency windows like the real service; default all 0 (off). */
   readonly consistencyDelay?: VaultEngine.ConsistencyDelay
+  /**
+   * The service's throttling: `true` for the real limits (4,000 secret transactions and 300 secret CREATEs
+   * per 10 s per vault), or your own {@link ThrottleOptions}. Over the limit a request gets 429 `Throttled`
+   * with `Retry-After`, and does not count. Default: off.
+   *
+   * @since 0.2.0
+   */
+  readonly throttle?: boolean | ThrottleOptions
   /** persist state to this file (crash-safe: write temp, fsync, rename) */
   readonly dataFile?: string
   /**
@@ -98,6 +107,33 @@ export interface EmulatorOptions {
    * Node's HTTP parser rejects are reported too, with method and path `"-"`.
    */
   readonly onRequest?: (entry: RequestLogEntry) => void
+}
+
+/**
+ * Throttling limits per vault: at most `transactions` (and, apart, `createTransactions`) accepted requests in
+ * any sliding `window`. Over the limit a request is answered like the service does:
+ * `429 {"error":{"code":"Throttled","message":"… Reason: VaultRequestTypeLimitReached"}}` with `Retry-After`
+ * (seconds until the window has room again, at least 1). Throttled requests do not count toward the limit.
+ *
+ * @since 0.2.0
+ * @category Models
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@effect-keyvault/emulator"
+ *
+ * // A tenth of the real limits, to see 429s in a small test
+ * const throttle: Emulator.ThrottleOptions = { transactions: 400, createTransactions: 30, window: "10 seconds" }
+ * const EmulatorLive = Emulator.layer({ tls: false, throttle })
+ * ```
+ */
+export interface ThrottleOptions {
+  /** Secret transactions other than CREATE per window (get, list, update, delete, …). Default: 4,000. */
+  readonly transactions?: number | undefined
+  /** Secret CREATE transactions (set, restore) per window. Default: 300. */
+  readonly createTransactions?: number | undefined
+  /** Default: 10 seconds. */
+  readonly window?: Duration.DurationInput | undefined
 }
 
 /**

@@ -331,7 +331,7 @@ export class TestVault extends Context.Tag("@effect-keyvault/emulator/TestVault"
 export interface TestVaultOptions extends
   Pick<
     Emulator.EmulatorOptions,
-    "recoveryLevel" | "recoverableDays" | "consistencyDelay" | "tenantId" | "challengeResource"
+    "recoveryLevel" | "recoverableDays" | "consistencyDelay" | "tenantId" | "challengeResource" | "throttle"
   >
 {
   /** Secrets present at start (each becomes one version). */

@@ -44,6 +44,7 @@ describe.concurrent("CLI (effect-keyvault-emulator)", () => {
         "--tenant-id",
         "--authority",
         "--health-path",
+        "--throttle",
         "--verbose",
         "--version"
       ]

@@ -5,7 +5,13 @@
  * allows about 4,000 secret transactions per 10 s, and every read costs a round trip. The official SDKs leave
  * this to the application; here it is one layer. Concurrent reads of the same secret share one request, a
  * missing secret is remembered for a short while (so a fallback path does not hammer the vault), and any other
- * failure is not cached at all, so the next read tries again.
+ * failure is not cached, so the next read tries again.
+ *
+ * The cache rides out outages and throttling: a value near expiry is refreshed in the background (readers get
+ * the cached value at once; refresh points are jittered so a fleet does not refresh in step), and when the vault
+ * fails the last good value is served for up to `maxStale`. Failed refreshes back off exponentially, honouring
+ * the service's `Retry-After`; a 429 pauses every refresh of the cache. Size is bounded (least recently read is
+ * evicted), and hits, misses, stale reads and refresh failures are Effect `Metric`s.
  *
  * @example
  * ```ts
@@ -29,17 +35,24 @@
  *
  * @since 0.1.0
  */
-import * as Cache from "effect/Cache"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
+import * as Equal from "effect/Equal"
+import * as Fiber from "effect/Fiber"
+import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as Random from "effect/Random"
+import type * as Scope from "effect/Scope"
 import type { KeyVaultSecret } from "./KeyVaultSecret.js"
 import * as SecretClient from "./SecretClient.js"
+import type * as SecretError from "./SecretError.js"
 
 /**
- * Cache settings.
+ * Cache settings. Every field is optional; the defaults follow Key Vault's guidance (cache for hours) and are
+ * the ones that keep a 500-instance fleet under the vault's throttling limit (see the fleet simulation in
+ * `bench/README.md`).
  *
  * @since 0.1.0
  * @category Models
@@ -48,17 +61,93 @@ import * as SecretClient from "./SecretClient.js"
  * ```ts
  * import { SecretCache } from "@effect-keyvault/secrets"
  *
- * const options: SecretCache.Options = { timeToLive: "1 hour", notFoundTimeToLive: "10 seconds", capacity: 200 }
+ * const options: SecretCache.Options = {
+ *   timeToLive: "1 hour",
+ *   notFoundTimeToLive: "10 seconds",
+ *   capacity: 200,
+ *   maxStale: "1 day", // ride out a vault outage of up to a day on the last good value
+ *   refreshAhead: 0.2, // refresh in the background during the last 20% of the TTL
+ *   jitter: 0.1 // spread refreshes over 10% of the TTL so instances do not refresh together
+ * }
  * const CacheLive = SecretCache.layer(options)
  * ```
  */
 export interface Options {
-  /** How long a secret read stays cached. Default: 8 hours (Key Vault's own guidance). */
+  /** How long a secret read stays fresh. Default: 8 hours (Key Vault's own guidance). */
   readonly timeToLive?: Duration.DurationInput | undefined
   /** How long a `NotFound` is remembered. Default: 1 minute. Other failures are never cached. */
   readonly notFoundTimeToLive?: Duration.DurationInput | undefined
-  /** Most entries kept (name × version). Default: 1000. */
+  /** Most entries kept (name × version); the least recently read is evicted. Default: 1000. */
   readonly capacity?: number | undefined
+  /**
+   * How long past its TTL a value is still served while refreshing it fails (stale-on-error). After that the
+   * read waits for the vault and fails with its error. Default: 24 hours. `NotFound` is authoritative: a
+   * deleted secret is never served stale.
+   *
+   * @since 0.2.0
+   */
+  readonly maxStale?: Duration.DurationInput | undefined
+  /**
+   * Fraction of the TTL, before expiry, in which a read starts a background refresh (the reader gets the
+   * cached value at once). Default: 0.2. `0` turns refresh-ahead off (an expired entry is re-read on demand).
+   *
+   * @since 0.2.0
+   */
+  readonly refreshAhead?: number | undefined
+  /**
+   * Fraction of the TTL over which each entry's refresh point is spread at random, so that instances started
+   * together do not refresh together. Default: 0.1.
+   *
+   * @since 0.2.0
+   */
+  readonly jitter?: number | undefined
+  /**
+   * Backoff between failed refreshes of one entry: `base × 2^(failures-1)`, capped at `max`, randomized to
+   * 50–100%, and never shorter than a `Throttled` error's `retryAfterMs`. A 429 also pauses every refresh of
+   * this cache until its `retryAfterMs` has passed. Default: 1 second, 5 minutes.
+   *
+   * @since 0.2.0
+   */
+  readonly backoff?: { readonly base?: Duration.DurationInput; readonly max?: Duration.DurationInput } | undefined
+  /**
+   * How long a read with nothing cached keeps retrying `Throttled` (429) before failing with it, waiting the
+   * backoff above (jittered, at least `retryAfterMs`). Default: 2 minutes; `0` fails at the first 429 the
+   * client's own retry policy gives up on.
+   *
+   * @since 0.2.0
+   */
+  readonly throttledWait?: Duration.DurationInput | undefined
+}
+
+/**
+ * Cache counters since the cache was built.
+ *
+ * @since 0.2.0
+ * @category Models
+ *
+ * @example
+ * ```ts
+ * import { SecretCache } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const report = Effect.flatMap(SecretCache.SecretCache, (cache) => cache.stats).pipe(
+ *   Effect.map((s: SecretCache.Stats) => `hit ratio ${(s.hits / Math.max(1, s.hits + s.misses)).toFixed(2)}, stale ${s.stale}`)
+ * )
+ * ```
+ */
+export interface Stats {
+  /** Reads answered from memory with a fresh value (or a remembered `NotFound`). */
+  readonly hits: number
+  /** Reads that had to wait for the vault (nothing cached, or an expired entry re-read on demand). */
+  readonly misses: number
+  /** Reads answered with a value past its TTL because refreshing it failed. */
+  readonly stale: number
+  /** Background or on-demand refreshes that failed (the entry was kept). */
+  readonly refreshFailures: number
+  /** Entries evicted to stay within `capacity`. */
+  readonly evictions: number
+  /** Entries held now. */
+  readonly size: number
 }
 
 /**
@@ -74,6 +163,7 @@ export interface Options {
  * import { Effect } from "effect"
  *
  * // Write a new version, then make sure the next read sees it
+ * // (SecretCache.layerWithClient does this for every write through the client)
  * const rotate = (name: string, value: string) =>
  *   Effect.gen(function*() {
  *     const client = yield* SecretClient.SecretClient
@@ -86,17 +176,20 @@ export interface Options {
  * ```
  */
 export interface Service {
-  /** The secret (latest, or `version`), from memory when cached and fresh, otherwise from the vault. */
+  /**
+   * The secret (latest, or `version`): from memory when cached, otherwise from the vault. A value near expiry
+   * is refreshed in the background; one past expiry is served stale (up to `maxStale`) when the vault fails.
+   */
   readonly get: (
     name: string,
     options?: { readonly version?: string | undefined }
   ) => Effect.Effect<KeyVaultSecret, SecretClient.ServiceErrors>
-  /** Forget every cached version of `name` (e.g. after writing a new version). */
+  /** Forget every cached version of `name` (e.g. after writing a new version); in-flight reads are not stored. */
   readonly invalidate: (name: string) => Effect.Effect<void>
   /** Forget everything. */
   readonly invalidateAll: Effect.Effect<void>
-  /** Cache statistics: hits, misses and size. */
-  readonly stats: Effect.Effect<{ readonly hits: number; readonly misses: number; readonly size: number }>
+  /** Cache statistics (also published as the `Metric`s in {@link metrics}). */
+  readonly stats: Effect.Effect<Stats>
 }
 
 /**
@@ -117,91 +210,321 @@ export interface Service {
  */
 export class SecretCache extends Context.Tag("@effect-keyvault/secrets/SecretCache")<SecretCache, Service>() {}
 
+/**
+ * The cache's counters as Effect `Metric`s (summed over every cache in the process), for any metrics exporter
+ * (e.g. `@effect/opentelemetry`).
+ *
+ * @since 0.2.0
+ * @category Metrics
+ *
+ * @example
+ * ```ts
+ * import { SecretCache } from "@effect-keyvault/secrets"
+ * import { Effect, Metric } from "effect"
+ *
+ * const staleReads = Metric.value(SecretCache.metrics.stale).pipe(Effect.map((state) => state.count))
+ * ```
+ */
+export const metrics = {
+  hits: Metric.counter("effect_keyvault_secret_cache_hits", { description: "Reads served fresh from memory" }),
+  misses: Metric.counter("effect_keyvault_secret_cache_misses", { description: "Reads that waited for the vault" }),
+  stale: Metric.counter("effect_keyvault_secret_cache_stale", {
+    description: "Reads served a value past its TTL because refreshing failed"
+  }),
+  refreshFailures: Metric.counter("effect_keyvault_secret_cache_refresh_failures", {
+    description: "Failed refreshes (the cached value was kept)"
+  }),
+  evictions: Metric.counter("effect_keyvault_secret_cache_evictions", { description: "LRU evictions" })
+} as const
+
 // Names are case-insensitive in Key Vault; versions are not part of the name rule but are hex in practice.
 const keyOf = (name: string, version: string | undefined) => `${name.toLowerCase()}/${version ?? ""}`
 
+type Failure = SecretClient.ServiceErrors
+
+interface Entry {
+  readonly name: string
+  readonly version: string | undefined
+  value: KeyVaultSecret | undefined
+  notFound: SecretError.NotFound | undefined
+  /** When the refresh-ahead window opens (jittered). */
+  refreshAt: number
+  expiresAt: number
+  staleUntil: number
+  lastUsed: number
+  failures: number
+  nextAttemptAt: number
+  refreshing: Fiber.Fiber<void> | undefined
+}
+
+const noTags: ReadonlyArray<never> = []
+
 /**
- * Build a cache over the `SecretClient` in context.
+ * Build a cache over the `SecretClient` in context. Background refreshes run in the surrounding `Scope` and
+ * are interrupted when it closes.
  *
  * @example
  * ```ts
  * import { SecretCache } from "@effect-keyvault/secrets"
  * import { Effect } from "effect"
  *
- * const program = Effect.gen(function*() {
+ * const program = Effect.scoped(Effect.gen(function*() {
  *   const cache = yield* SecretCache.make({ timeToLive: "1 hour", notFoundTimeToLive: "30 seconds" })
  *   const first = yield* cache.get("api-key")
  *   const again = yield* cache.get("API-KEY") // same entry: names are case-insensitive
  *   return first === again
- * })
+ * }))
  * ```
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const make = (options: Options = {}): Effect.Effect<Service, never, SecretClient.SecretClient> =>
+export const make = (
+  options: Options = {}
+): Effect.Effect<Service, never, SecretClient.SecretClient | Scope.Scope> =>
   Effect.gen(function*() {
     const client = yield* SecretClient.SecretClient
-    const ttl = Duration.decode(options.timeToLive ?? "8 hours")
-    const notFoundTtl = Duration.decode(options.notFoundTimeToLive ?? "1 minute")
-    const cache = yield* Cache.makeWith({
-      capacity: options.capacity ?? 1000,
-      lookup: (key: string) => {
-        const slash = key.lastIndexOf("/")
-        const version = key.slice(slash + 1)
-        return client.getSecret(key.slice(0, slash), version === "" ? {} : { version })
-      },
-      timeToLive: Exit.match({
-        onSuccess: () => ttl,
-        onFailure: (cause) => {
-          const failure = cause._tag === "Fail" ? cause.error : undefined
-          return failure?._tag === "NotFound" ? notFoundTtl : Duration.zero
+    const refreshes = yield* FiberSet.make<void, never>()
+    const loads = yield* FiberSet.make<KeyVaultSecret, Failure>()
+    const ttl = Duration.toMillis(Duration.decode(options.timeToLive ?? "8 hours"))
+    const notFoundTtl = Duration.toMillis(Duration.decode(options.notFoundTimeToLive ?? "1 minute"))
+    const maxStale = Duration.toMillis(Duration.decode(options.maxStale ?? "24 hours"))
+    const capacity = Math.max(1, options.capacity ?? 1000)
+    const refreshAhead = Math.min(1, Math.max(0, options.refreshAhead ?? 0.2))
+    const jitter = Math.min(1, Math.max(0, options.jitter ?? 0.1))
+    const backoffBase = Duration.toMillis(Duration.decode(options.backoff?.base ?? "1 second"))
+    const backoffMax = Duration.toMillis(Duration.decode(options.backoff?.max ?? "5 minutes"))
+    const throttledWait = Duration.toMillis(Duration.decode(options.throttledWait ?? "2 minutes"))
+
+    const entries = new Map<string, Entry>()
+    const inflight = new Map<string, Fiber.Fiber<KeyVaultSecret, Failure>>()
+    // Bumped by invalidate: a read that started before it must not store what it got.
+    const generations = new Map<string, number>()
+    let generationAll = 0
+    let tick = 0
+    // A 429 seen by any read pauses every refresh of this cache until then (the vault limit is shared).
+    let throttledUntil = 0
+    const counts = { hits: 0, misses: 0, stale: 0, refreshFailures: 0, evictions: 0 }
+
+    const generationOf = (name: string) => generationAll * 1_000_003 + (generations.get(name.toLowerCase()) ?? 0)
+
+    const backoffMs = (failures: number, error: Failure | undefined) =>
+      Effect.map(Random.nextRange(0.5, 1), (r) => {
+        const exp = Math.min(backoffMax, backoffBase * 2 ** Math.min(30, failures - 1)) * r
+        return error?._tag === "Throttled" ? Math.max(exp, error.retryAfterMs ?? 1000) : exp
+      })
+
+    const noteThrottled = (error: Failure, now: number) => {
+      if (error._tag === "Throttled") throttledUntil = Math.max(throttledUntil, now + (error.retryAfterMs ?? 1000))
+    }
+
+    const evictIfFull = () => {
+      if (entries.size < capacity) return
+      let oldestKey: string | undefined
+      let oldest = Number.POSITIVE_INFINITY
+      for (const [k, e] of entries) {
+        if (e.lastUsed < oldest && e.refreshing === undefined) {
+          oldest = e.lastUsed
+          oldestKey = k
+        }
+      }
+      if (oldestKey !== undefined) {
+        entries.delete(oldestKey)
+        counts.evictions++
+        metrics.evictions.unsafeUpdate(1, noTags)
+      }
+    }
+
+    // Store a successful read or a NotFound (fresh timings); anything else leaves the cache as it is.
+    const store = (key: string, name: string, version: string | undefined, result: KeyVaultSecret | SecretError.NotFound) =>
+      Effect.gen(function*() {
+        const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+        const isValue = !("_tag" in result && result._tag === "NotFound")
+        const life = isValue ? ttl : notFoundTtl
+        const spread = isValue ? (yield* Random.next) * jitter * ttl : 0
+        const refreshAt = isValue && refreshAhead > 0
+          ? now + Math.max(0, life - refreshAhead * life - spread)
+          : now + life
+        const existing = entries.get(key)
+        if (existing === undefined) evictIfFull()
+        entries.set(key, {
+          name,
+          version,
+          value: isValue ? result as KeyVaultSecret : undefined,
+          notFound: isValue ? undefined : result as SecretError.NotFound,
+          refreshAt,
+          expiresAt: now + life,
+          staleUntil: isValue ? now + life + maxStale : now + life,
+          lastUsed: existing?.lastUsed ?? ++tick,
+          failures: 0,
+          nextAttemptAt: 0,
+          refreshing: undefined
+        })
+      })
+
+    // One vault read; waits out a cache-wide throttle first (jittered, so paused reads do not return together).
+    const fetchOnce = (name: string, version: string | undefined) =>
+      Effect.gen(function*() {
+        const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+        if (now < throttledUntil) {
+          yield* Effect.sleep(Duration.millis((throttledUntil - now) * (1 + (yield* Random.next) * 0.5)))
+        }
+        return yield* client.getSecret(name, version === undefined ? {} : { version }).pipe(
+          Effect.tapError((e) => Effect.clockWith((c) => c.currentTimeMillis).pipe(Effect.map((t) => noteThrottled(e, t))))
+        )
+      })
+
+    // A read with nothing to fall back on keeps retrying 429 for up to `throttledWait`.
+    const fetchMiss = (name: string, version: string | undefined) =>
+      Effect.gen(function*() {
+        const start = yield* Effect.clockWith((c) => c.currentTimeMillis)
+        let attempt = 0
+        while (true) {
+          attempt++
+          const result = yield* Effect.either(fetchOnce(name, version))
+          if (result._tag === "Right") return result.right
+          const error = result.left
+          const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+          if (error._tag !== "Throttled") return yield* Effect.fail(error)
+          const wait = yield* backoffMs(attempt, error)
+          if (now + wait - start > throttledWait) return yield* Effect.fail(error)
+          yield* Effect.sleep(Duration.millis(wait))
         }
       })
-    })
-    // Hits served without going through `Cache`: one clock read and a Map lookup (Cache.get costs ~1-2 µs
-    // per hit). An entry is added after a successful Cache read and expires exactly when the Cache's entry
-    // does (its load time + TTL); misses, failures, TTL and concurrent loads stay with Cache.
-    const hot = new Map<string, { readonly secret: KeyVaultSecret; readonly expiresAt: number }>()
-    const capacity = options.capacity ?? 1000
-    const ttlMillis = Duration.toMillis(ttl)
-    let hotHits = 0
-    const remember = (key: string, secret: KeyVaultSecret) =>
-      Effect.map(cache.entryStats(key), (stats) => {
-        if (stats._tag === "None" || !(ttlMillis > 0)) return
-        // Bounded like the Cache; the oldest entry goes first (Map keeps insertion order).
-        if (hot.size >= capacity && !hot.has(key)) hot.delete(hot.keys().next().value!)
-        hot.set(key, { secret, expiresAt: stats.value.loadedMillis + ttlMillis })
+
+    const load = (key: string, name: string, version: string | undefined) =>
+      Effect.suspend(() => {
+        const generation = generationOf(name)
+        return fetchMiss(name, version).pipe(
+          Effect.tap((secret) => generation === generationOf(name) ? store(key, name, version, secret) : Effect.void),
+          Effect.tapError((e) =>
+            e._tag === "NotFound" && generation === generationOf(name) ? store(key, name, version, e) : Effect.void
+          ),
+          // Only our own slot: after an invalidate, a newer read of the key may hold it.
+          Effect.ensuring(Effect.fiberIdWith((id) =>
+            Effect.sync(() => {
+              const current = inflight.get(key)
+              if (current !== undefined && Equal.equals(current.id(), id)) inflight.delete(key)
+            })
+          ))
+        )
       })
-    return SecretCache.of({
-      get: (name, opts) =>
-        Effect.clockWith((clock) => {
-          const key = keyOf(name, opts?.version)
-          const now = clock.unsafeCurrentTimeMillis()
-          const entry = hot.get(key)
-          if (entry !== undefined) {
-            if (now < entry.expiresAt) {
-              hotHits++
-              return Effect.succeed(entry.secret)
-            }
-            hot.delete(key)
+
+    const miss = (key: string, name: string, version: string | undefined) =>
+      Effect.suspend(() => {
+        counts.misses++
+        metrics.misses.unsafeUpdate(1, noTags)
+        const running = inflight.get(key)
+        if (running !== undefined) return Fiber.join(running)
+        // The read runs in the cache's scope: a reader that is interrupted does not cancel it for the others.
+        return Effect.flatMap(
+          FiberSet.run(loads, load(key, name, version)),
+          (fiber) => {
+            if (fiber.unsafePoll() === null) inflight.set(key, fiber)
+            return Fiber.join(fiber)
           }
-          // A zero TTL still serves the failure to callers at the same instant; drop it outright instead.
-          return cache.get(key).pipe(
-            Effect.tap((secret) => remember(key, secret)),
-            Effect.tapError((e) => e._tag === "NotFound" ? Effect.void : cache.invalidate(key))
-          )
-        }),
-      invalidate: (name) =>
-        Effect.flatMap(cache.keys, (keys) => {
-          const prefix = `${name.toLowerCase()}/`
-          for (const k of [...hot.keys()]) if (k.startsWith(prefix)) hot.delete(k)
-          return Effect.forEach(keys.filter((k) => k.startsWith(prefix)), (k) => cache.invalidate(k), {
-            discard: true
-          })
-        }),
-      invalidateAll: Effect.zipRight(Effect.sync(() => hot.clear()), cache.invalidateAll),
-      stats: Effect.map(cache.cacheStats, (s) => ({ hits: s.hits + hotHits, misses: s.misses, size: s.size }))
+        )
+      })
+
+    // Re-read an entry that has a value; on failure keep it and back off. NotFound replaces it (authoritative).
+    const refresh = (key: string, entry: Entry): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const generation = generationOf(entry.name)
+        return fetchOnce(entry.name, entry.version).pipe(
+          Effect.flatMap((secret) => generation === generationOf(entry.name) ? store(key, entry.name, entry.version, secret) : Effect.void),
+          Effect.catchAll((error) =>
+            Effect.gen(function*() {
+              if (generation !== generationOf(entry.name) || entries.get(key) !== entry) return
+              if (error._tag === "NotFound") return yield* store(key, entry.name, entry.version, error)
+              counts.refreshFailures++
+              metrics.refreshFailures.unsafeUpdate(1, noTags)
+              entry.failures++
+              const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+              entry.nextAttemptAt = now + (yield* backoffMs(entry.failures, error))
+            })
+          ),
+          Effect.ensuring(Effect.sync(() => {
+            entry.refreshing = undefined
+          }))
+        )
+      })
+
+    const startRefresh = (key: string, entry: Entry, now: number): Effect.Effect<Fiber.Fiber<void> | undefined> => {
+      if (entry.refreshing !== undefined) return Effect.succeed(entry.refreshing)
+      if (now < entry.nextAttemptAt || now < throttledUntil) return Effect.succeed(undefined)
+      return Effect.map(FiberSet.run(refreshes, refresh(key, entry)), (fiber) => {
+        // The fiber may already be done (and have cleared `refreshing`) when run returns.
+        if (fiber.unsafePoll() === null) entry.refreshing = fiber
+        return fiber
+      })
+    }
+
+    const serveStale = (value: KeyVaultSecret) => {
+      counts.stale++
+      metrics.stale.unsafeUpdate(1, noTags)
+      return Effect.succeed(value)
+    }
+
+    const hit = <A>(effect: Effect.Effect<A, Failure>) => {
+      counts.hits++
+      metrics.hits.unsafeUpdate(1, noTags)
+      return effect
+    }
+
+    const get = (name: string, opts?: { readonly version?: string | undefined }) =>
+      Effect.clockWith((clock) => {
+        const version = opts?.version
+        const key = keyOf(name, version)
+        const entry = entries.get(key)
+        if (entry === undefined) return miss(key, name, version)
+        const now = clock.unsafeCurrentTimeMillis()
+        entry.lastUsed = ++tick
+        if (entry.value === undefined) {
+          if (now < entry.expiresAt) return hit(Effect.fail(entry.notFound!))
+          entries.delete(key)
+          return miss(key, name, version)
+        }
+        const value = entry.value
+        if (now < entry.refreshAt) return hit(Effect.succeed(value))
+        if (now < entry.expiresAt) return hit(Effect.as(startRefresh(key, entry, now), value))
+        if (now >= entry.staleUntil) {
+          entries.delete(key)
+          return miss(key, name, version)
+        }
+        // Expired. While the vault is known to fail, answer at once with the last good value; otherwise
+        // (nobody read it during the refresh window) re-read it now and fall back to it on failure.
+        if (entry.failures > 0 || now < throttledUntil) {
+          return Effect.zipRight(startRefresh(key, entry, now), serveStale(value))
+        }
+        counts.misses++
+        metrics.misses.unsafeUpdate(1, noTags)
+        return Effect.flatMap(startRefresh(key, entry, now), (fiber) =>
+          Effect.flatMap(fiber === undefined ? Effect.void : Fiber.join(fiber), () => {
+            const current = entries.get(key)
+            if (current?.value !== undefined && current !== entry) return Effect.succeed(current.value)
+            if (current?.notFound !== undefined) return Effect.fail(current.notFound)
+            return serveStale(value)
+          }))
+      })
+
+    const invalidate = (name: string) =>
+      Effect.sync(() => {
+        const lower = name.toLowerCase()
+        generations.set(lower, (generations.get(lower) ?? 0) + 1)
+        const prefix = `${lower}/`
+        for (const k of [...entries.keys()]) if (k.startsWith(prefix)) entries.delete(k)
+        for (const k of [...inflight.keys()]) if (k.startsWith(prefix)) inflight.delete(k)
+      })
+
+    return SecretCache.of({
+      get,
+      invalidate,
+      invalidateAll: Effect.sync(() => {
+        generationAll++
+        entries.clear()
+        inflight.clear()
+      }),
+      stats: Effect.sync(() => ({ ...counts, size: entries.size }))
     })
   })
 
@@ -227,4 +550,79 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Secre
  * @category Layers
  */
 export const layer = (options?: Options): Layer.Layer<SecretCache, never, SecretClient.SecretClient> =>
-  Layer.effect(SecretCache, make(options))
+  Layer.scoped(SecretCache, make(options))
+
+/**
+ * A `SecretClient` whose writes invalidate `cache`: after `setSecret`, `updateSecretProperties`, delete,
+ * purge, recover and restore of a name (whether they succeed or fail), the next cached read goes to the vault.
+ * Reads and listings pass through unchanged.
+ *
+ * @example
+ * ```ts
+ * import { SecretCache, SecretClient } from "@effect-keyvault/secrets"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const cache = yield* SecretCache.SecretCache
+ *   const client = SecretCache.invalidating(cache)(yield* SecretClient.SecretClient)
+ *   yield* client.setSecret("api-key", "v2") // the cached "api-key" is dropped
+ *   return yield* cache.get("api-key") // reads v2
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category Combinators
+ */
+export const invalidating = (cache: Service) => (client: SecretClient.Service): SecretClient.Service => {
+  const after = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>) => Effect.ensuring(effect, cache.invalidate(name))
+  return {
+    ...client,
+    setSecret: (name, value, options) => after(name, client.setSecret(name, value, options)),
+    updateSecretProperties: (name, options) => after(name, client.updateSecretProperties(name, options)),
+    deleteSecret: (name) => after(name, client.deleteSecret(name)),
+    beginDeleteSecret: (name, options) => after(name, client.beginDeleteSecret(name, options)),
+    purgeDeletedSecret: (name) => after(name, client.purgeDeletedSecret(name)),
+    recoverDeletedSecret: (name) => after(name, client.recoverDeletedSecret(name)),
+    beginRecoverDeletedSecret: (name, options) => after(name, client.beginRecoverDeletedSecret(name, options)),
+    restoreSecretBackup: (backup) =>
+      Effect.tap(client.restoreSecretBackup(backup), (properties) => cache.invalidate(properties.name))
+  }
+}
+
+/**
+ * The cache and a `SecretClient` whose writes invalidate it ({@link invalidating}), replacing the client in
+ * context: a program that writes through `SecretClient` and reads through `SecretCache` never reads its own
+ * old value.
+ *
+ * @example
+ * ```ts
+ * import { Credential, SecretCache, SecretClient } from "@effect-keyvault/secrets"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ *
+ * const SecretsLive = SecretClient.layer({ vaultUrl: "https://my-vault.vault.azure.net" }).pipe(
+ *   Layer.provide(Credential.layerDefaultAzure()),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ *
+ * const Live = SecretCache.layerWithClient({ timeToLive: "1 hour" }).pipe(Layer.provide(SecretsLive))
+ *
+ * const rotate = Effect.gen(function*() {
+ *   const client = yield* SecretClient.SecretClient
+ *   const cache = yield* SecretCache.SecretCache
+ *   yield* client.setSecret("api-key", "v2")
+ *   return yield* cache.get("api-key") // v2, not the cached v1
+ * }).pipe(Effect.provide(Live))
+ * ```
+ *
+ * @since 0.2.0
+ * @category Layers
+ */
+export const layerWithClient = (
+  options?: Options
+): Layer.Layer<SecretCache | SecretClient.SecretClient, never, SecretClient.SecretClient> =>
+  Layer.scopedContext(Effect.gen(function*() {
+    const cache = yield* make(options)
+    const client = yield* SecretClient.SecretClient
+    return Context.make(SecretCache, cache).pipe(Context.add(SecretClient.SecretClient, invalidating(cache)(client)))
+  }))

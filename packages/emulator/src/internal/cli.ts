@@ -104,6 +104,11 @@ const options = {
       "No consistency delays: deletes, recovers and purges are visible at once (as in TestVault). Delay flags given explicitly still apply."
     )
   ),
+  throttle: Options.boolean("throttle").pipe(
+    Options.withDescription(
+      "Throttle like the service: 4,000 secret transactions and 300 secret CREATEs per 10 s; over that, 429 Throttled with Retry-After."
+    )
+  ),
   deleteDelay: delay("delete-delay", "GET /deletedsecrets/{name} answers 404 this long after a delete. Default 2s."),
   recoverDelay: delay("recover-delay", "GET /secrets/{name} answers 404 this long after a recover. Default 2s."),
   purgeDelay: delay("purge-delay", "Setting or restoring a purged name answers 409 this long after the purge. Default 1s."),
@@ -169,6 +174,7 @@ export const toServerOptions = (args: Parsed, log: (line: string) => void): Emul
       purge: pick(args.purgeDelay, DEFAULT_DELAYS.purge)
     },
     healthPath: args.healthPath,
+    ...(args.throttle ? { throttle: true } : {}),
     ...Option.match(args.token, { onNone: () => ({}), onSome: (t) => ({ token: Redacted.value(t) }) }),
     ...Option.match(args.data, { onNone: () => ({}), onSome: (dataFile) => ({ dataFile }) }),
     ...Option.match(args.recoveryLevel, { onNone: () => ({}), onSome: (recoveryLevel) => ({ recoveryLevel }) }),
@@ -260,6 +266,7 @@ const command = Command.make(NAME, options, (args) =>
         `Health:              GET ${info.url}${args.healthPath}`,
         `Consistency delays:  ${delayText}`,
         `Data:                ${dataFile ?? "in memory (--data FILE to keep it)"}`,
+        `Throttling:          ${args.throttle ? "on: 4,000 transactions / 300 creates per 10 s (429 + Retry-After)" : "off (--throttle turns it on)"}`,
         `Auth:                ${Option.isSome(args.token) ? "only the --token value" : "any bearer token"}`,
         ``,
         `Client setup (@effect-keyvault/secrets):`,

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as VaultEngine from "../VaultEngine.js"
 import * as backup from "./backup.js"
+import * as throttle from "./throttle.js"
 
 /** @internal */
 export interface AppConfig {
@@ -17,6 +18,7 @@ export interface AppConfig {
   readonly tenantId: string
   readonly authority: string
   readonly challengeResource: string
+  readonly throttle?: throttle.Throttle | undefined
 }
 
 /** @internal api-versions the official SDKs send (incl. previews seen in recordings) */
@@ -135,10 +137,14 @@ export const makeAppFromOptions = (
     readonly tenantId?: string | undefined
     readonly authority?: string | undefined
     readonly challengeResource?: string | undefined
+    readonly throttle?: boolean | throttle.Settings | undefined
   },
   scheme: "http" | "https"
 ) =>
   makeApp({
+    throttle: options.throttle === undefined || options.throttle === false
+      ? undefined
+      : throttle.make(options.throttle === true ? {} : options.throttle),
     engine,
     scheme,
     token: options.token,
@@ -250,6 +256,11 @@ export const makeApp = (config: AppConfig) => {
           headers: { "www-authenticate": challenge },
           body: { error: { code: "Unauthorized", message: "AKV10022: Invalid audience or token." } }
         }
+      }
+      // Service throttling (opt-in): authenticated requests only; a 429 does not count toward the limit.
+      const rejected = config.throttle === undefined ? undefined : yield* config.throttle(method, rawPath)
+      if (rejected !== undefined) {
+        return { status: 429, headers: { "retry-after": String(rejected.retryAfterSeconds) }, body: throttle.body }
       }
 
       const apiVersion = query.get("api-version")
