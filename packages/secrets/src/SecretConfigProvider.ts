@@ -51,17 +51,19 @@ import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as ConfigProviderPathPatch from "effect/ConfigProviderPathPatch"
 import * as DateTime from "effect/DateTime"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as HashSet from "effect/HashSet"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as relist from "./internal/relist.js"
 import type { SecretProperties } from "./KeyVaultSecret.js"
 import * as SecretCache from "./SecretCache.js"
 import * as SecretClient from "./SecretClient.js"
+import * as SecretError from "./SecretError.js"
+import * as SecretWatch from "./SecretWatch.js"
 
 /**
  * How secrets are selected and mapped to config paths.
@@ -210,8 +212,9 @@ const readSnapshot = (
   })
 
 /**
- * Like {@link load}, then keeps the provider current: every `refreshInterval` (default 5 minutes) the vault is
- * listed again and only secrets whose `updatedOn` changed are read. Reads always answer from the newest complete
+ * Like {@link load}, then keeps the provider current through {@link SecretWatch.watch}: the vault's listing is
+ * polled every `refreshInterval` (default 5 minutes, at least 1 second) and on each change (a new version, enabled
+ * or disabled, deleted, recovered, expired) only secrets whose `updatedOn` changed are read again. Reads always answer from the newest complete
  * snapshot; a refresh that fails keeps the previous one. The refresh stops when the scope closes.
  *
  * @example
@@ -233,15 +236,33 @@ export const makeRefreshing = (
 ): Effect.Effect<ConfigProvider.ConfigProvider, SecretClient.ServiceErrors, SecretClient.SecretClient | Scope.Scope> =>
   Effect.gen(function*() {
     const client = yield* SecretClient.SecretClient
+    const interval = Duration.decode(options.refreshInterval ?? "5 minutes")
+    if (!Duration.isFinite(interval) || Duration.lessThan(interval, Duration.seconds(1))) {
+      return yield* new SecretError.InvalidArgument({
+        vault: client.vaultUrl,
+        name: undefined,
+        argument: "refreshInterval",
+        message: "refreshInterval must be a finite duration of at least 1 second."
+      })
+    }
     let entries = yield* readSnapshot(client, options, new Map())
     let current = providerOf(entries)
-    // TODO(lead): switch to SecretClient `watch` once merged; relist.every is the stand-in.
-    yield* relist.every(
-      options.refreshInterval ?? "5 minutes",
-      Effect.map(readSnapshot(client, options, entries), (next) => {
+    const reload = Effect.suspend(() => readSnapshot(client, options, entries)).pipe(
+      Effect.map((next) => {
         entries = next
         current = providerOf(next)
-      })
+      }),
+      Effect.catchAllCause((cause) => Effect.logDebug("SecretConfigProvider refresh failed; keeping the last values", cause))
+    )
+    // Follows SecretWatch.watch: every change it reports (new version, enabled or disabled, deleted, recovered,
+    // expired — `expiryWarning: 0` fires once a version's `expiresOn` has passed) re-reads what changed. A failed
+    // poll keeps the last values; the watch starts over after the interval and its fresh Snapshot re-syncs.
+    yield* SecretWatch.watch({ prefix: options.prefix, interval, expiryWarning: Duration.zero }).pipe(
+      Stream.tapErrorCause((cause) => Effect.logDebug("SecretConfigProvider watch failed; retrying", cause)),
+      Stream.retry(Schedule.spaced(interval)),
+      Stream.drop(1), // the first Snapshot is the state just read
+      Stream.runForEach(() => reload),
+      Effect.forkScoped
     )
     const provider = ConfigProvider.fromFlat(ConfigProvider.makeFlat({
       load: (path, primitive, split) => current.flattened.load(path, primitive, split),

@@ -137,4 +137,32 @@ describe("SecretConfigProvider (0.2)", () => {
         Layer.provideMerge(vault2())
       )
     )))
+
+  it.effect("refreshInterval follows SecretWatch: a secret that expires drops out, a deleted one goes, no change reads nothing", () =>
+    Effect.gen(function*() {
+      const client = yield* SecretClient.SecretClient
+      assert.strictEqual(yield* Config.string("SOON"), "short-lived")
+      const gets = Effect.map(getCalls, (calls) => calls.filter((c) => c.operation === "getSecret").length)
+      const before = yield* gets
+      yield* TestClock.adjust("60 seconds") // polls without changes: nothing is read again
+      assert.strictEqual((yield* gets) - before, 0)
+      yield* TestClock.adjust("60 seconds") // past expiresOn: the watch reports it, the snapshot drops it
+      assert.strictEqual(yield* Config.string("SOON").pipe(Config.withDefault("expired")), "expired")
+      yield* client.deleteSecret("myapp-db-password").pipe(Effect.fork)
+      yield* TestClock.adjust("61 seconds")
+      assert.strictEqual(yield* Config.string("DB_PASSWORD").pipe(Config.withDefault("deleted")), "deleted")
+      const bad = yield* Effect.flip(
+        Effect.scoped(SecretConfigProvider.makeRefreshing({ prefix: "myapp-", refreshInterval: "10 millis" }))
+      )
+      assert.strictEqual(bad._tag, "InvalidArgument")
+    }).pipe(Effect.provide(
+      SecretConfigProvider.layer({ prefix: "myapp-", fallback: null, refreshInterval: "1 minute" }).pipe(
+        Layer.provideMerge(TestVault.layer({
+          seed: [
+            { name: "myapp-soon", value: "short-lived", expiresOn: new Date(90_000) }, // 90 s of TestClock time
+            { name: "myapp-db-password", value: "pw" }
+          ]
+        }))
+      )
+    )))
 })
