@@ -275,8 +275,12 @@ const dispatch = (
       path: url.pathname + url.search,
       headers: request.headers,
       body,
-      signal: controller.signal
-    }, (error, data) => {
+      signal: controller.signal,
+      // Key Vault never redirects, and a followed redirect would carry the token (and a 307/308 the body)
+      // past the SDK's host and path checks: even a dispatcher composed with undici's redirect interceptor
+      // hands 3xx back (the interceptor passes requests with 0 through; the core accepts only 0).
+      maxRedirections: 0
+    } as Undici.Dispatcher.RequestOptions, (error, data) => {
       if (interrupted) {
         // The answer raced the interruption: free its connection.
         if (!error) data?.body?.destroy()

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net"
 import * as net from "node:net"
 import * as v8 from "node:v8"
 import * as vm from "node:vm"
-import { Agent, ProxyAgent } from "undici"
+import { Agent, interceptors, ProxyAgent } from "undici"
 import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 
 interface Server {
@@ -206,6 +206,28 @@ describe("UndiciHttpClient", () => {
       // Refused connection.
       const closed = yield* Effect.flip(client.get("http://127.0.0.1:1/"))
       assert.strictEqual(closed._tag, "RequestError")
+    }))
+
+  it.scoped("never follows a redirect, even on a dispatcher composed with undici's redirect interceptor", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((req, res) => {
+        if (req.url === "/elsewhere") {
+          res.writeHead(200, { "content-type": "application/json" })
+          return res.end("{}")
+        }
+        res.writeHead(307, { location: "/elsewhere" })
+        res.end()
+      })
+      const agent = yield* scopedAgent()
+      const client = UndiciHttpClient.make(agent.compose(interceptors.redirect({ maxRedirections: 3 })))
+      const res = yield* client.execute(
+        HttpClientRequest.post(`${server.url}/secrets/n`).pipe(
+          HttpClientRequest.setHeader("authorization", "Bearer t"),
+          HttpClientRequest.bodyText("value")
+        )
+      )
+      assert.strictEqual(res.status, 307)
+      assert.deepStrictEqual(server.requests.map((r) => r.url), ["/secrets/n"]) // the token and body went nowhere else
     }))
 
   it.scoped("proxies through the dispatcher (HTTP CONNECT via ProxyAgent)", () =>
