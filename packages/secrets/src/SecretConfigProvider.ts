@@ -261,7 +261,7 @@ export const makeRefreshing = (
       Stream.tapErrorCause((cause) => Effect.logDebug("SecretConfigProvider watch failed; retrying", cause)),
       Stream.retry(Schedule.spaced(interval)),
       Stream.drop(1), // the first Snapshot is the state just read
-      Stream.runForEach(() => reload),
+      Stream.runForEachChunk(() => reload), // one re-read per poll, however many changes it saw
       Effect.forkScoped
     )
     const provider = ConfigProvider.fromFlat(ConfigProvider.makeFlat({

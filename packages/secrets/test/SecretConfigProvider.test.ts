@@ -121,7 +121,11 @@ describe("SecretConfigProvider (0.2)", () => {
       yield* client.setSecret("myapp-db-password", "rotated")
       yield* client.setSecret("myapp-new-key", "new")
       yield* client.updateSecretProperties("myapp-port", { enabled: false })
+      const listings = Effect.map(getCalls, (calls) => calls.filter((c) => c.operation === "listPropertiesOfSecrets").length)
+      const listedBefore = yield* listings
       yield* TestClock.adjust("60 seconds")
+      // One poll saw three changes: the watch's own listing plus one re-read, not one re-read per change.
+      assert.strictEqual((yield* listings) - listedBefore, 2)
       assert.strictEqual(Redacted.value(yield* Config.redacted("DB_PASSWORD")), "rotated")
       assert.strictEqual(yield* Config.string("NEW_KEY"), "new")
       assert.strictEqual(yield* Config.string("PORT").pipe(Config.withDefault("gone")), "gone")
