@@ -153,3 +153,14 @@ describe("getSecrets through TestVault faults", () => {
       )
     }).pipe(Effect.provide(TestVault.layer({ seed: ["a", "b", "c"].map((name) => ({ name, value: name })) }))))
 })
+
+describe("bulk reads of a single string", () => {
+  it.effect("a string is one name, not one read per character (list and stream forms)", () =>
+    Effect.gen(function*() {
+      const client = yield* SecretClient.SecretClient
+      const results = yield* client.getSecrets("abc")
+      assert.deepStrictEqual(results.map((r) => r.name), ["abc"])
+      const streamed = yield* Stream.runCollect(client.getSecretsStream("abc"))
+      assert.deepStrictEqual(Chunk.toReadonlyArray(streamed).map((r) => r.name), ["abc"])
+    }).pipe(Effect.provide(TestVault.layer({ seed: [{ name: "abc", value: "v" }] }))))
+})

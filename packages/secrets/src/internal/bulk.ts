@@ -43,7 +43,8 @@ export const getAll = <E>(
   concurrency: number | undefined
 ): Effect.Effect<ReadonlyArray<Result<E>>, SecretError.InvalidArgument> =>
   Effect.flatMap(checkConcurrency(vault, concurrency), (n) => {
-    const list = Array.from(names)
+    // A string is an Iterable<string> too: one name, not one read per character.
+    const list = typeof names === "string" ? [names] : Array.from(names)
     const distinct = new Map<string, string>()
     for (const name of list) if (!distinct.has(name.toLowerCase())) distinct.set(name.toLowerCase(), name)
     return Effect.forEach(
@@ -66,7 +67,11 @@ export const stream = <E, E2, R>(
   concurrency: number | undefined
 ): Stream.Stream<Result<E>, E2 | SecretError.InvalidArgument, R> =>
   Stream.unwrap(Effect.map(checkConcurrency(vault, concurrency), (n) =>
-    (Stream.StreamTypeId in names ? names : Stream.fromIterable(names)).pipe(
+    (typeof names === "string"
+      ? Stream.make(names)
+      : Stream.StreamTypeId in names
+      ? names
+      : Stream.fromIterable(names)).pipe(
       Stream.mapEffect(
         (name) => Effect.map(Effect.either(getSecret(name)), (result): Result<E> => ({ name, result })),
         { concurrency: n }
