@@ -47,7 +47,7 @@ import * as Random from "effect/Random"
 import type * as Scope from "effect/Scope"
 import type { KeyVaultSecret } from "./KeyVaultSecret.js"
 import * as SecretClient from "./SecretClient.js"
-import type * as SecretError from "./SecretError.js"
+import * as SecretError from "./SecretError.js"
 
 /**
  * Cache settings. Every field is optional; the defaults follow Key Vault's guidance (cache for hours) and are
@@ -81,8 +81,9 @@ export interface Options {
   readonly capacity?: number | undefined
   /**
    * How long past its TTL a value is still served while refreshing it fails (stale-on-error). After that the
-   * read waits for the vault and fails with its error. Default: 24 hours. `NotFound` is authoritative: a
-   * deleted secret is never served stale.
+   * read waits for the vault and fails with its error. Default: 24 hours. `NotFound` and `Forbidden` with
+   * `disabled` (`SecretDisabled`) are authoritative: a deleted or disabled secret is never served stale (a
+   * disabled one drops the entry and the read fails with that `Forbidden`).
    *
    * @since 0.2.0
    */
@@ -112,7 +113,9 @@ export interface Options {
   /**
    * How long a read with nothing cached keeps retrying `Throttled` (429) before failing with it, waiting the
    * backoff above (jittered, at least `retryAfterMs`). Default: 2 minutes; `0` fails at the first 429 the
-   * client's own retry policy gives up on.
+   * client's own retry policy gives up on. While the cache is paused by a 429, such a read waits for the pause
+   * only if it ends within `throttledWait`; otherwise it fails at once with `Throttled` (`retryAfterMs`: what is
+   * left of the pause).
    *
    * @since 0.2.0
    */
@@ -253,6 +256,8 @@ interface Entry {
   staleUntil: number
   lastUsed: number
   failures: number
+  /** Set when a refresh found the secret disabled: the entry was dropped and readers waiting on it fail with this. */
+  revoked: SecretError.Forbidden | undefined
   nextAttemptAt: number
   refreshing: Fiber.Fiber<void> | undefined
 }
@@ -304,6 +309,7 @@ export const make = (
     let tick = 0
     // A 429 seen by any read pauses every refresh of this cache until then (the vault limit is shared).
     let throttledUntil = 0
+    let lastThrottled: SecretError.Throttled | undefined
     const counts = { hits: 0, misses: 0, stale: 0, refreshFailures: 0, evictions: 0 }
 
     const generationOf = (name: string) => generationAll * 1_000_003 + (generations.get(name.toLowerCase()) ?? 0)
@@ -315,7 +321,10 @@ export const make = (
       })
 
     const noteThrottled = (error: Failure, now: number) => {
-      if (error._tag === "Throttled") throttledUntil = Math.max(throttledUntil, now + (error.retryAfterMs ?? 1000))
+      if (error._tag === "Throttled") {
+        throttledUntil = Math.max(throttledUntil, now + (error.retryAfterMs ?? 1000))
+        lastThrottled = error
+      }
     }
 
     const evictIfFull = () => {
@@ -358,16 +367,29 @@ export const make = (
           lastUsed: existing?.lastUsed ?? ++tick,
           failures: 0,
           nextAttemptAt: 0,
-          refreshing: undefined
+          refreshing: undefined,
+          revoked: undefined
         })
       })
 
-    // One vault read; waits out a cache-wide throttle first (jittered, so paused reads do not return together).
-    const fetchOnce = (name: string, version: string | undefined) =>
+    // The cache-wide pause as an error: `retryAfterMs` is what is left of it.
+    const pausedError = (remainingMs: number) =>
+      new SecretError.Throttled({
+        vault: lastThrottled?.vault ?? client.vaultUrl,
+        status: 429,
+        retryAfterMs: remainingMs,
+        message: lastThrottled?.message ?? "Throttled"
+      })
+
+    // One vault read; waits out a cache-wide throttle first (jittered, so paused reads do not return together),
+    // but not past `deadline`: a pause that lasts longer fails at once with `Throttled`.
+    const fetchOnce = (name: string, version: string | undefined, deadline: number) =>
       Effect.gen(function*() {
         const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
         if (now < throttledUntil) {
-          yield* Effect.sleep(Duration.millis((throttledUntil - now) * (1 + (yield* Random.next) * 0.5)))
+          if (throttledUntil > deadline) return yield* Effect.fail(pausedError(throttledUntil - now))
+          const pause = (throttledUntil - now) * (1 + (yield* Random.next) * 0.5)
+          yield* Effect.sleep(Duration.millis(Math.min(pause, deadline - now)))
         }
         return yield* client.getSecret(name, version === undefined ? {} : { version }).pipe(
           Effect.tapError((e) => Effect.clockWith((c) => c.currentTimeMillis).pipe(Effect.map((t) => noteThrottled(e, t))))
@@ -381,7 +403,7 @@ export const make = (
         let attempt = 0
         while (true) {
           attempt++
-          const result = yield* Effect.either(fetchOnce(name, version))
+          const result = yield* Effect.either(fetchOnce(name, version, start + throttledWait))
           if (result._tag === "Right") return result.right
           const error = result.left
           const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
@@ -410,10 +432,14 @@ export const make = (
         )
       })
 
-    const miss = (key: string, name: string, version: string | undefined) =>
+    const countMiss = () => {
+      counts.misses++
+      metrics.misses.unsafeUpdate(1, noTags)
+    }
+
+    // Join the read of `key` in flight, or start one.
+    const loadShared = (key: string, name: string, version: string | undefined) =>
       Effect.suspend(() => {
-        counts.misses++
-        metrics.misses.unsafeUpdate(1, noTags)
         const running = inflight.get(key)
         if (running !== undefined) return Fiber.join(running)
         // The read runs in the cache's scope: a reader that is interrupted does not cancel it for the others.
@@ -426,16 +452,28 @@ export const make = (
         )
       })
 
-    // Re-read an entry that has a value; on failure keep it and back off. NotFound replaces it (authoritative).
+    const miss = (key: string, name: string, version: string | undefined) =>
+      Effect.suspend(() => {
+        countMiss()
+        return loadShared(key, name, version)
+      })
+
+    // Re-read an entry that has a value; on failure keep it and back off. NotFound replaces it and a disabled
+    // secret (Forbidden, SecretDisabled) drops it: both are authoritative, never served stale.
     const refresh = (key: string, entry: Entry): Effect.Effect<void> =>
       Effect.suspend(() => {
         const generation = generationOf(entry.name)
-        return fetchOnce(entry.name, entry.version).pipe(
+        return fetchOnce(entry.name, entry.version, Number.POSITIVE_INFINITY).pipe(
           Effect.flatMap((secret) => generation === generationOf(entry.name) ? store(key, entry.name, entry.version, secret) : Effect.void),
           Effect.catchAll((error) =>
             Effect.gen(function*() {
               if (generation !== generationOf(entry.name) || entries.get(key) !== entry) return
               if (error._tag === "NotFound") return yield* store(key, entry.name, entry.version, error)
+              if (error._tag === "Forbidden" && error.disabled) {
+                entry.revoked = error
+                entries.delete(key)
+                return
+              }
               counts.refreshFailures++
               metrics.refreshFailures.unsafeUpdate(1, noTags)
               entry.failures++
@@ -496,13 +534,15 @@ export const make = (
         if (entry.failures > 0 || now < throttledUntil) {
           return Effect.zipRight(startRefresh(key, entry, now), serveStale(value))
         }
-        counts.misses++
-        metrics.misses.unsafeUpdate(1, noTags)
+        // A disabled secret fails the read; an entry invalidated meanwhile is read afresh, never served stale.
+        countMiss()
         return Effect.flatMap(startRefresh(key, entry, now), (fiber) =>
           Effect.flatMap(fiber === undefined ? Effect.void : Fiber.join(fiber), () => {
             const current = entries.get(key)
             if (current?.value !== undefined && current !== entry) return Effect.succeed(current.value)
             if (current?.notFound !== undefined) return Effect.fail(current.notFound)
+            if (entry.revoked !== undefined) return Effect.fail(entry.revoked)
+            if (current !== entry) return loadShared(key, name, version)
             return serveStale(value)
           }))
       })

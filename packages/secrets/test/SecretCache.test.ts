@@ -241,6 +241,108 @@ describe("SecretCache", () => {
       assert.strictEqual((yield* Fiber.join(failing).pipe(Effect.flip))._tag, "Throttled")
     }).pipe(Effect.provide(live())))
 
+  it.effect("a disabled secret is not served stale: the read fails with Forbidden (SecretDisabled)", () =>
+    Effect.gen(function*() {
+      const cache = yield* SecretCache.SecretCache
+      const client = yield* SecretClient.SecretClient
+      assert.strictEqual(Redacted.value((yield* cache.get("db-password")).value), "v1")
+      // Disabled behind the cache's back (plain client: no invalidation).
+      yield* client.updateSecretProperties("db-password", { enabled: false })
+      yield* TestClock.adjust("61 seconds")
+      const error = yield* Effect.flip(cache.get("db-password"))
+      assert.strictEqual(error._tag, "Forbidden")
+      assert.isTrue(error._tag === "Forbidden" && error.disabled)
+      assert.strictEqual((yield* cache.stats).stale, 0)
+      assert.strictEqual((yield* cache.stats).size, 0, "the entry was dropped")
+      assert.strictEqual((yield* Effect.flip(cache.get("db-password")))._tag, "Forbidden")
+      // Re-enabled: the next read goes to the vault.
+      yield* client.updateSecretProperties("db-password", { enabled: true })
+      assert.strictEqual(Redacted.value((yield* cache.get("db-password")).value), "v1")
+    }).pipe(Effect.provide(live({ timeToLive: "1 minute", refreshAhead: 0 }))))
+
+  it.effect("a disabled secret found by a background refresh drops the entry", () =>
+    Effect.gen(function*() {
+      const cache = yield* SecretCache.SecretCache
+      const client = yield* SecretClient.SecretClient
+      yield* cache.get("db-password")
+      yield* client.updateSecretProperties("db-password", { enabled: false })
+      yield* TestClock.adjust("55 minutes") // refresh-ahead window: the reader gets the cached value at once
+      assert.strictEqual(Redacted.value((yield* cache.get("db-password")).value), "v1")
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* Effect.flip(cache.get("db-password")))._tag, "Forbidden")
+      yield* TestClock.adjust("10 minutes") // past the TTL, within maxStale
+      assert.strictEqual((yield* Effect.flip(cache.get("db-password")))._tag, "Forbidden")
+      assert.strictEqual((yield* cache.stats).stale, 0)
+    }).pipe(Effect.provide(live({ timeToLive: "1 hour", jitter: 0 }))))
+
+  it.effect("throttledWait caps the cache-wide 429 pause: a cold read fails at once with Throttled", () =>
+    Effect.gen(function*() {
+      const cache = yield* SecretCache.SecretCache
+      const client = yield* SecretClient.SecretClient
+      const testVault = yield* TestVault.TestVault
+      yield* client.setSecret("other", "o1")
+      const throttled = new SecretError.Throttled({ vault: client.vaultUrl, status: 429, retryAfterMs: 120_000, message: "Throttled" })
+      yield* testVault.inject({ operation: "getSecret", name: "db-password", fail: throttled, times: 1 })
+      assert.strictEqual((yield* Effect.flip(cache.get("db-password")))._tag, "Throttled")
+      const calls = yield* getCalls
+      // "other" was never read: with throttledWait 0 the read must not sit out the 120 s pause.
+      const reader = yield* Effect.fork(Effect.flip(cache.get("other")))
+      for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+      const answered = yield* Fiber.poll(reader)
+      assert.isTrue(Option.isSome(answered), "answered without the clock moving")
+      const error = yield* Fiber.join(reader)
+      assert.strictEqual(error._tag, "Throttled")
+      assert.strictEqual(error._tag === "Throttled" ? error.retryAfterMs : undefined, 120_000)
+      assert.strictEqual(yield* getCalls, calls, "no request while paused")
+    }).pipe(Effect.provide(live({ throttledWait: 0 }))))
+
+  it.effect("a cold read waits out a cache-wide 429 pause that fits in throttledWait, fails at once on a longer one", () =>
+    Effect.gen(function*() {
+      const cache = yield* SecretCache.SecretCache
+      const client = yield* SecretClient.SecretClient
+      const testVault = yield* TestVault.TestVault
+      yield* client.setSecret("other", "o1")
+      yield* client.setSecret("third", "t1")
+      const throttled = (retryAfterMs: number) =>
+        new SecretError.Throttled({ vault: client.vaultUrl, status: 429, retryAfterMs, message: "Throttled" })
+      // 30 s pause, throttledWait 1 minute: the read waits and succeeds.
+      yield* testVault.inject({ operation: "getSecret", name: "db-password", fail: throttled(30_000), times: 1 })
+      const first = yield* Effect.fork(cache.get("db-password"))
+      const second = yield* Effect.fork(cache.get("other"))
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual(Redacted.value((yield* Fiber.join(first)).value), "v1")
+      assert.strictEqual(Redacted.value((yield* Fiber.join(second)).value), "o1")
+      // 5 minute pause, longer than throttledWait: the read fails at once.
+      yield* cache.invalidateAll
+      yield* testVault.inject({ operation: "getSecret", name: "db-password", fail: throttled(300_000), times: 1 })
+      assert.strictEqual((yield* Effect.flip(cache.get("db-password")))._tag, "Throttled")
+      const third = yield* Effect.fork(Effect.flip(cache.get("third")))
+      for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+      assert.isTrue(Option.isSome(yield* Fiber.poll(third)), "answered without the clock moving")
+      assert.strictEqual((yield* Fiber.join(third))._tag, "Throttled")
+    }).pipe(Effect.provide(live({ throttledWait: "1 minute" }))))
+
+  it.effect("an entry invalidated while its on-demand refresh is in flight is read afresh, not served stale", () =>
+    Effect.gen(function*() {
+      const cache = yield* SecretCache.SecretCache
+      const client = yield* SecretClient.SecretClient
+      const testVault = yield* TestVault.TestVault
+      assert.strictEqual(Redacted.value((yield* cache.get("db-password")).value), "v1")
+      yield* TestClock.adjust("61 seconds")
+      // The expired entry's re-read is slow; the secret is deleted through the invalidating client meanwhile.
+      yield* testVault.inject({ operation: "getSecret", latency: "10 seconds", times: 1 })
+      const reader = yield* Effect.fork(Effect.either(cache.get("db-password")))
+      for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+      const deleting = yield* Effect.fork(client.deleteSecret("db-password"))
+      yield* TestClock.adjust("5 seconds")
+      yield* Fiber.join(deleting)
+      yield* TestClock.adjust("10 seconds")
+      const result = yield* Fiber.join(reader)
+      assert.isTrue(result._tag === "Left", "no deleted value served")
+      assert.strictEqual(result._tag === "Left" ? result.left._tag : undefined, "NotFound")
+      assert.strictEqual((yield* cache.stats).stale, 0)
+    }).pipe(Effect.provide(SecretCache.layerWithClient({ timeToLive: "1 minute", refreshAhead: 0 }).pipe(Layer.provideMerge(vault)))))
+
   it.effect("bounded size: the least recently read entry is evicted", () =>
     Effect.gen(function*() {
       const cache = yield* SecretCache.SecretCache
