@@ -62,8 +62,8 @@ import * as Stream from "effect/Stream"
 import type { SecretProperties } from "./KeyVaultSecret.js"
 import * as SecretCache from "./SecretCache.js"
 import * as SecretClient from "./SecretClient.js"
-import * as SecretError from "./SecretError.js"
 import * as SecretWatch from "./SecretWatch.js"
+import * as Validate from "./internal/validate.js"
 
 /**
  * How secrets are selected and mapped to config paths.
@@ -236,15 +236,7 @@ export const makeRefreshing = (
 ): Effect.Effect<ConfigProvider.ConfigProvider, SecretClient.ServiceErrors, SecretClient.SecretClient | Scope.Scope> =>
   Effect.gen(function*() {
     const client = yield* SecretClient.SecretClient
-    const interval = Duration.decode(options.refreshInterval ?? "5 minutes")
-    if (!Duration.isFinite(interval) || Duration.lessThan(interval, Duration.seconds(1))) {
-      return yield* new SecretError.InvalidArgument({
-        vault: client.vaultUrl,
-        name: undefined,
-        argument: "refreshInterval",
-        message: "refreshInterval must be a finite duration of at least 1 second."
-      })
-    }
+    const interval = yield* Validate.pollInterval(client.vaultUrl, "refreshInterval", options.refreshInterval ?? "5 minutes")
     let entries = yield* readSnapshot(client, options, new Map())
     let current = providerOf(entries)
     const reload = Effect.suspend(() => readSnapshot(client, options, entries)).pipe(

@@ -30,7 +30,7 @@ import * as Stream from "effect/Stream"
 import * as Chunk from "effect/Chunk"
 import type { DeletedSecret, SecretProperties } from "./KeyVaultSecret.js"
 import * as SecretClient from "./SecretClient.js"
-import * as SecretError from "./SecretError.js"
+import * as Validate from "./internal/validate.js"
 
 /**
  * What {@link watch} watches and how often.
@@ -234,16 +234,8 @@ export const watch = (
 ): Stream.Stream<SecretChange, WatchError, SecretClient.SecretClient> =>
   Stream.unwrap(Effect.gen(function*() {
     const client = yield* SecretClient.SecretClient
-    const interval = Duration.decode(options.interval ?? "30 seconds")
+    const interval = yield* Validate.pollInterval(client.vaultUrl, "interval", options.interval ?? "30 seconds")
     const warning = Duration.decode(options.expiryWarning ?? "7 days")
-    if (!Duration.isFinite(interval) || Duration.lessThan(interval, Duration.seconds(1))) {
-      return yield* new SecretError.InvalidArgument({
-        vault: client.vaultUrl,
-        name: undefined,
-        argument: "interval",
-        message: "interval must be a finite duration of at least 1 second."
-      })
-    }
     const names = options.names === undefined ? undefined : new Set(Array.from(options.names, (n) => n.toLowerCase()))
     const prefix = options.prefix?.toLowerCase()
     const matches = (name: string) => {

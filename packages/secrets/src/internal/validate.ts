@@ -2,6 +2,7 @@
  * Client-side argument checks, run before any request is sent.
  */
 import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as SecretError from "../SecretError.js"
 
@@ -94,3 +95,22 @@ export const maxPageSize = (vault: string, size: number | undefined): Effect.Eff
   size === undefined || (Number.isInteger(size) && size >= 1 && size <= limits.maxPageSize)
     ? Effect.void
     : invalid(vault, undefined, "maxPageSize", `maxPageSize must be an integer in 1..${limits.maxPageSize}.`)
+
+/** A polling interval (watch, config refresh): finite and at least 1 second, so a typo cannot hammer the vault. */
+export const pollInterval = (
+  vault: string,
+  argument: string,
+  input: Duration.DurationInput
+): Effect.Effect<Duration.Duration, SecretError.InvalidArgument> => {
+  const interval = Duration.decode(input)
+  return Duration.isFinite(interval) && Duration.greaterThanOrEqualTo(interval, Duration.seconds(1))
+    ? Effect.succeed(interval)
+    : Effect.fail(
+      new SecretError.InvalidArgument({
+        vault,
+        name: undefined,
+        argument,
+        message: `${argument} must be a finite duration of at least 1 second.`
+      })
+    )
+}
