@@ -28,6 +28,7 @@ const pinned = [
   "@effect/platform",
   "@effect/platform-node",
   "@azure/identity",
+  "undici",
   "typescript",
   "esbuild",
   "vitest",
@@ -241,6 +242,16 @@ describe("consumer project (packed tarballs + npm registry, outside the workspac
     expect(lastJson(ran)).toEqual({ format: "esm", value: "value-from-esm", printed: "<redacted>" })
     figures.firstSecretMs = ran.ms
     figures.installToFirstSecretMs = installMs + started.ms + ran.ms
+  }, 120_000)
+
+  it("the README's production transport: UndiciHttpClient from the tarball reads a secret", async () => {
+    expect(emulator).toBeDefined()
+    fs.copyFileSync(path.join(fixtures, "read-secret-undici.mjs"), path.join(consumer, "read-secret-undici.mjs"))
+    const ran = ok(
+      await run(process.execPath, ["read-secret-undici.mjs", emulator!.url, emulator!.pem], { cwd: consumer }),
+      "undici"
+    )
+    expect(lastJson(ran)).toEqual({ format: "undici", value: "value-from-undici", printed: "<redacted>" })
   }, 120_000)
 
   it("a CommonJS program reads a secret through require() (require(esm) switched off)", async () => {
