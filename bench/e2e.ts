@@ -13,6 +13,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { type BenchClient, type ClientId, clientIds, isClientId, labels, makeClient, type Target } from "./clients.js"
 import { repoRoot, startEmulator } from "./emulator.js"
+import { machine as machineNow, packageVersions } from "./machine.js"
 import { fmtMiB, fmtNumber, fmtPercent, fmtRatio, type Summary, summarize, table } from "./stats.js"
 
 const TOKEN = "bench-token"
@@ -151,19 +152,6 @@ const measureMemory = (id: ClientId, url: string, caFile: string): Promise<Memor
 // ---------------------------------------------------------------------------------------------
 // Runner
 
-const packageVersion = (name: string) => {
-  // The official SDK's own dependencies are not hoisted; pnpm puts them next to it.
-  const official = fs.realpathSync(path.join(repoRoot, "node_modules/@azure/keyvault-secrets"))
-  for (const dir of [path.join(repoRoot, "node_modules", name), path.join(official, "../..", name)]) {
-    try {
-      return (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version
-    } catch {
-      // try the next place
-    }
-  }
-  return "?"
-}
-
 const ours = (id: ClientId) => id.startsWith("ours-")
 
 /** The end-to-end view against the emulator (a child process); writes bench/results/e2e.json. */
@@ -175,18 +163,10 @@ export const runEndToEnd = async (defaultClients: ReadonlyArray<ClientId>) => {
   for (const w of wanted) if (!isClientId(w)) throw new Error(`BENCH_CLIENTS: unknown client '${w}' (${clientIds.join(", ")})`)
   const selected = clientIds.filter((id) => wanted.length === 0 ? defaultClients.includes(id) : wanted.includes(id))
   const scenarios = makeScenarios()
-  const cpus = os.cpus()
-  const machine = {
-    node: process.version,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    cpu: cpus[0]?.model ?? "?",
-    cores: cpus.length,
-    memory: `${(os.totalmem() / 1073741824).toFixed(1)} GiB`,
-    loadAverageAtStart: os.loadavg().map((l) => Number(l.toFixed(2)))
-  }
-  const versions = Object.fromEntries(
+  const { loadAverage, ...host } = machineNow()
+  const machine = { ...host, loadAverageAtStart: loadAverage }
+  const versions = packageVersions(
     ["effect", "@effect/platform", "@effect/platform-node", "undici", "@azure/keyvault-secrets", "@azure/core-rest-pipeline"]
-      .map((n) => [n, packageVersion(n)])
   )
   console.log(`\n=== End-to-end: clients against the emulator (one client process, emulator in another) ===`)
   console.log(`effect-keyvault benchmarks — node ${machine.node}, ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAverageAtStart.join(" ")}`)

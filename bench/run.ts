@@ -16,6 +16,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { type ClientId, clientIds, isClientId } from "./clients.js"
 import { repoRoot } from "./emulator.js"
+import { machine, packageVersions } from "./machine.js"
 
 const quick = process.argv.includes("--quick")
 const onlyArg = process.argv.find((a) => a.startsWith("--only"))
@@ -53,30 +54,6 @@ const defaultClients: ReadonlyArray<ClientId> = [
 ]
 const clients = wanted.length > 0 ? (wanted as Array<ClientId>) : defaultClients
 
-const packageVersion = (name: string) => {
-  const official = fs.realpathSync(path.join(repoRoot, "node_modules/@azure/keyvault-secrets"))
-  for (const dir of [path.join(repoRoot, "node_modules", name), path.join(official, "../..", name)]) {
-    try {
-      return (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version
-    } catch {
-      // next place
-    }
-  }
-  return "?"
-}
-
-const machine = () => {
-  const cpus = os.cpus()
-  return {
-    node: process.version,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    cpu: cpus[0]?.model ?? "?",
-    cores: cpus.length,
-    memory: `${(os.totalmem() / 1073741824).toFixed(1)} GiB`,
-    loadAverage: os.loadavg().map((l) => Number(l.toFixed(2)))
-  }
-}
-
 const write = (name: string, data: object) => {
   const outDir = path.join(repoRoot, "bench/results")
   fs.mkdirSync(outDir, { recursive: true })
@@ -87,9 +64,8 @@ const write = (name: string, data: object) => {
 const main = async () => {
   const started = Date.now()
   const m = machine()
-  const versions = Object.fromEntries(
+  const versions = packageVersions(
     ["effect", "@effect/platform", "@effect/platform-node", "undici", "@azure/keyvault-secrets", "@azure/core-rest-pipeline", "esbuild"]
-      .map((n) => [n, packageVersion(n)])
   )
   console.log(`effect-keyvault benchmarks${quick ? " (--quick)" : ""} — node ${m.node}, ${m.cpu}, ${m.cores} cores, load ${m.loadAverage.join(" ")}`)
   const common = { date: new Date().toISOString(), quick, machineAtStart: m, versions }
