@@ -221,7 +221,11 @@ interface Cell {
 
 export const runFair = async (options: FairOptions) => {
   const started = Date.now()
-  const scenarios = specs.map((s) => ({ ...s, ops: Math.max(1, Math.round(s.ops * options.scale)) }))
+  // BENCH_SCENARIOS=get1,set1 runs a subset (for iterating; a full run reports every scenario).
+  const only = (process.env.BENCH_SCENARIOS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "")
+  const scenarios = specs
+    .filter((s) => only.length === 0 || only.includes(s.id))
+    .map((s) => ({ ...s, ops: Math.max(1, Math.round(s.ops * options.scale)) }))
   console.log(`\n=== Fair benchmark: clients in their own processes against a static HTTPS responder ===`)
   console.log(`scale ${options.scale}, ${options.warmupRounds} warm-up + ${options.rounds} timed rounds, clients: ${options.clients.join(", ")}`)
   const responder = await startResponder()
