@@ -295,6 +295,98 @@ const dispatch = (
     })
   })
 
+/**
+ * Buffers a whole answer through undici's handler API: no `Readable` body, no `AbortController`, one
+ * callback when the last byte is in. Interruption before undici starts the request aborts it at start.
+ */
+class BufferingHandler implements Undici.Dispatcher.DispatchHandler {
+  private controller: Undici.Dispatcher.DispatchController | undefined
+  private interrupted = false
+  private status = 0
+  private headers: Redaction.RawHeaders = {}
+  private chunks: Array<Uint8Array> = []
+  private size = 0
+  constructor(
+    private readonly sanitized: () => HttpClientRequest.HttpClientRequest,
+    private readonly done: (effect: Effect.Effect<Redaction.SafeResponse, HttpClientError.RequestError>) => void
+  ) {}
+  interrupt() {
+    this.interrupted = true
+    this.controller?.abort(new Error("The request was interrupted"))
+  }
+  onRequestStart(controller: Undici.Dispatcher.DispatchController) {
+    this.controller = controller
+    if (this.interrupted) controller.abort(new Error("The request was interrupted"))
+  }
+  onResponseStart(_: Undici.Dispatcher.DispatchController, statusCode: number, headers: Redaction.RawHeaders) {
+    this.status = statusCode
+    this.headers = headers
+  }
+  onResponseData(_: Undici.Dispatcher.DispatchController, chunk: Uint8Array) {
+    this.chunks.push(chunk)
+    this.size += chunk.byteLength
+  }
+  onResponseEnd() {
+    if (this.interrupted) return
+    const chunks = this.chunks
+    let body: Uint8Array
+    if (chunks.length === 1) {
+      body = chunks[0]!
+    } else {
+      body = new Uint8Array(this.size)
+      let at = 0
+      for (const c of chunks) {
+        body.set(c, at)
+        at += c.byteLength
+      }
+    }
+    this.done(Effect.succeed(new Redaction.SafeResponse(this.sanitized, this.status, this.headers, body)))
+  }
+  onResponseError(_: Undici.Dispatcher.DispatchController | undefined, error: Error) {
+    if (this.interrupted) return
+    this.done(Effect.fail(new HttpClientError.RequestError({ request: this.sanitized(), reason: "Transport", cause: error })))
+  }
+}
+
+/** `scheme://host[:port]` and the rest, without a URL parser for the plain absolute URLs the SDK builds. */
+const plainUrl = /^(https?:\/\/[A-Za-z0-9.\-:[\]]+)(\/[^#\\\s]*)$/
+
+/** The SDK's path (internal/redaction.ts): the request sent, the whole answer buffered. */
+const bufferedExchange = (dispatcher: Undici.Dispatcher): Redaction.BufferedExchange => (request, sanitized) => {
+  let origin: string
+  let path: string
+  const plain = request.urlParams.length === 0 && Option.isNone(request.hash) ? plainUrl.exec(request.url) : null
+  if (plain !== null) {
+    origin = plain[1]!
+    path = plain[2]!
+  } else {
+    const url = parseUrl(request)
+    if (url._tag === "Left") {
+      return Effect.fail(new HttpClientError.RequestError({ request: sanitized(), reason: "InvalidUrl", cause: url.left }))
+    }
+    origin = url.right.origin
+    path = url.right.pathname + url.right.search
+  }
+  const send = (body: DispatchBody) =>
+    Effect.async<Redaction.SafeResponse, HttpClientError.RequestError>((resume) => {
+      const handler = new BufferingHandler(sanitized, resume)
+      dispatcher.dispatch({
+        method: request.method,
+        origin,
+        path,
+        headers: request.headers,
+        body,
+        // See `dispatch`: redirects are never followed.
+        maxRedirections: 0
+      } as Undici.Dispatcher.DispatchOptions, handler)
+      return Effect.sync(() => handler.interrupt())
+    })
+  const body = request.body
+  if (body._tag === "Empty") return send(null)
+  if (body._tag === "Uint8Array") return send(body.body)
+  return Effect.flatMap(encodeBody(body), send)
+}
+
 const withBody = (
   request: HttpClientRequest.HttpClientRequest,
   f: (body: DispatchBody) => Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>
@@ -355,7 +447,7 @@ export const make = (dispatcher: Undici.Dispatcher, options?: Options): HttpClie
         return withBody(request, (body) => dispatch(dispatcher, request, url.right, body, new AbortController()))
       }),
     Effect.succeed
-  ))
+  ), bufferedExchange(dispatcher))
 }
 
 /**

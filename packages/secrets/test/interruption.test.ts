@@ -2,13 +2,14 @@
  * Interruption (issue 8, item 13): every operation, poller and listing Stream stops promptly when its fiber
  * is interrupted and leaves no request running. A real server on 127.0.0.1 stalls the request under test
  * (never answers); the test interrupts the fiber and then waits for the server to see that request's
- * connection close. On every transport: undici, fetch and node:http.
+ * connection close. On every transport: undici, this package's UndiciHttpClient, fetch and node:http.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 import { Effect, Fiber, Layer, Redacted, Stream } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -81,6 +82,8 @@ const waitUntil = (what: string, condition: () => boolean, within: number = SETU
 
 const transports: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
   ["undici", NodeHttpClient.layerUndici],
+  // This package's lean transport: the SDK sends through its buffered exchange (no AbortController).
+  ["UndiciHttpClient", UndiciHttpClient.layer],
   ["fetch", FetchHttpClient.layer],
   ["node:http", NodeHttpClient.layer]
 ]

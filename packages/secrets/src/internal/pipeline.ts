@@ -103,7 +103,7 @@ export const make = (
 ): Effect.Effect<Pipeline> =>
   Effect.sync(() => {
     // Spans and errors of every exchange hold sanitised copies only (no token, no body): internal/redaction.ts.
-    const http = Redaction.wrap(transport)
+    const http = Redaction.executor(transport)
     // The lean undici client never reads `FetchHttpClient.Fetch`: no redirect guard to provide per request.
     const guardRedirects = !Redaction.isLean(transport)
     const vault = new URL(options.vaultUrl)
@@ -186,7 +186,7 @@ export const make = (
     const execute = (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) => {
       // The body is read inside (Redaction.wrap), within the timeout, so a stalled body fails the attempt
       // (and is retried) instead of hanging a later `res.json`; the response is readable in every form.
-      const run = (guardRedirects ? withoutRedirects(http.execute(request)) : http.execute(request)).pipe(
+      const run = (guardRedirects ? withoutRedirects(http(request)) : http(request)).pipe(
         Effect.mapError((e) =>
           new SecretError.TransportError({
             vault: options.vaultUrl,

@@ -18,7 +18,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
-import type * as Cookies from "@effect/platform/Cookies"
+import * as Cookies from "@effect/platform/Cookies"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Inspectable from "effect/Inspectable"
@@ -65,24 +65,49 @@ const sanitizeRequest = (
     headers: Headers.remove(request.headers, [...credentialHeaders, ...redactedNames, "content-length"])
   })
 
+/** Response headers as a transport hands them over; turned into `Headers` only when someone reads them. */
+export type RawHeaders = Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+
 /** A response whose body is already in memory and which never prints it. */
-class SafeResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+export class SafeResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
+  private parsedHeaders: Headers.Headers | undefined
+  private parsedCookies: Cookies.Cookies | undefined
   constructor(
     /** The sanitised request, built on first access: most responses never show theirs. */
     private readonly requestOf: () => HttpClientRequest.HttpClientRequest,
     readonly status: number,
-    readonly headers: Headers.Headers,
-    readonly cookies: Cookies.Cookies,
-    readonly remoteAddress: Option.Option<string>,
+    /** `Headers` as is, or a transport's raw record (lower-case names), converted on first access. */
+    private readonly rawHeaders: Headers.Headers | RawHeaders,
     private readonly body: Uint8Array,
-    private decoded?: string | undefined
+    private decoded?: string | undefined,
+    private readonly givenCookies?: Cookies.Cookies | undefined,
+    readonly remoteAddress: Option.Option<string> = Option.none()
   ) {
     super()
   }
   get request(): HttpClientRequest.HttpClientRequest {
     return this.requestOf()
+  }
+  get headers(): Headers.Headers {
+    return this.parsedHeaders ??= Headers.isHeaders(this.rawHeaders)
+      ? this.rawHeaders
+      : Headers.fromInput(this.rawHeaders)
+  }
+  /** One header without building `headers` (names are lower case). */
+  header(name: string): string | undefined {
+    if (this.parsedHeaders !== undefined || Headers.isHeaders(this.rawHeaders)) return this.headers[name]
+    const v = this.rawHeaders[name]
+    return v === undefined || typeof v === "string" ? v : v.join(", ")
+  }
+  get cookies(): Cookies.Cookies {
+    if (this.givenCookies !== undefined) return this.givenCookies
+    if (this.parsedCookies !== undefined) return this.parsedCookies
+    const raw = Headers.isHeaders(this.rawHeaders) ? undefined : this.rawHeaders["set-cookie"]
+    return this.parsedCookies = raw === undefined
+      ? Cookies.empty
+      : Cookies.fromSetCookie(typeof raw === "string" ? [raw] : raw)
   }
   toJSON(): unknown {
     return {
@@ -96,12 +121,16 @@ class SafeResponse extends Inspectable.Class implements HttpClientResponse.HttpC
   private decodeError(cause: unknown) {
     return new HttpClientError.ResponseError({ request: this.request, response: this, reason: "Decode", cause })
   }
+  /** The body as text, synchronously (decoded once). */
+  unsafeText(): string {
+    return this.decoded ??= utf8.decode(this.body)
+  }
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return Effect.sync(() => this.decoded ??= utf8.decode(this.body))
+    return Effect.sync(() => this.unsafeText())
   }
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
     return Effect.suspend(() => {
-      const text = this.decoded ??= utf8.decode(this.body)
+      const text = this.unsafeText()
       try {
         return Effect.succeed(text === "" ? null : JSON.parse(text) as unknown)
       } catch {
@@ -147,9 +176,10 @@ const sanitizeError = (
         () => request,
         error.response.status,
         error.response.headers,
+        noBody,
+        undefined,
         error.response.cookies,
-        error.response.remoteAddress,
-        noBody
+        error.response.remoteAddress
       ),
       reason: error.reason,
       cause: error.cause,
@@ -157,19 +187,53 @@ const sanitizeError = (
     })
 
 /**
- * Clients that open no span of their own, send no `traceparent`, never read `FetchHttpClient.Fetch` and
- * abort on interruption themselves: the lean `UndiciHttpClient`. {@link wrap} adds no span around them.
+ * One exchange read whole by a lean transport: the request sent, the complete answer buffered into a
+ * {@link SafeResponse} (`sanitized` is its request, built only when shown), errors already sanitised.
+ * Interruption aborts it.
  */
-const leanClients = new WeakSet<HttpClient.HttpClient>()
+export type BufferedExchange = (
+  request: HttpClientRequest.HttpClientRequest,
+  sanitized: () => HttpClientRequest.HttpClientRequest
+) => Effect.Effect<SafeResponse, HttpClientError.RequestError>
+
+/**
+ * Clients that open no span of their own, send no `traceparent`, never read `FetchHttpClient.Fetch` and
+ * abort on interruption themselves (the lean `UndiciHttpClient`), with their buffered exchange: the SDK
+ * calls that directly, without a span or a streaming response around it.
+ */
+const leanClients = new WeakMap<HttpClient.HttpClient, BufferedExchange>()
 
 /** Mark a client as lean (see `leanClients`); returns it. */
-export const markLean = <C extends HttpClient.HttpClient>(client: C): C => {
-  leanClients.add(client)
+export const markLean = <C extends HttpClient.HttpClient>(client: C, exchange: BufferedExchange): C => {
+  leanClients.set(client, exchange)
   return client
 }
 
 /** Whether `client` is a lean client (a client derived from it, e.g. by `transformClient`, is not). */
 export const isLean = (client: HttpClient.HttpClient): boolean => leanClients.has(client)
+
+/** Send a request, get a buffered, sanitised response: the one entry point of the SDK's pipeline. */
+export type Execute = (
+  request: HttpClientRequest.HttpClientRequest
+) => Effect.Effect<SafeResponse, HttpClientError.HttpClientError>
+
+/**
+ * The pipeline's way to send on `http`: a lean client's buffered exchange as is (no span, no streaming
+ * response), any other client through {@link wrap}.
+ */
+export const executor = (http: HttpClient.HttpClient): Execute => {
+  const exchange = leanClients.get(http)
+  if (exchange === undefined) {
+    const wrapped = wrap(http)
+    return (request) => wrapped.execute(request) as Effect.Effect<SafeResponse, HttpClientError.HttpClientError>
+  }
+  return (request) =>
+    Effect.withFiberRuntime((fiber) => {
+      const names = fiber.getFiberRef(Headers.currentRedactedNames)
+      let shown: HttpClientRequest.HttpClientRequest | undefined
+      return exchange(request, () => shown ??= sanitizeRequest(request, names))
+    })
+}
 
 /**
  * The caller's client with its own span turned off, inside a client built by `HttpClient.make`, so the
@@ -180,21 +244,15 @@ export const isLean = (client: HttpClient.HttpClient): boolean => leanClients.ha
  * buffered and the response and errors sanitised, the same as on the traced path.
  */
 export const wrap = (http: HttpClient.HttpClient): HttpClient.HttpClient => {
-  if (isLean(http)) {
+  const exchange = leanClients.get(http)
+  if (exchange !== undefined) {
     return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
       (effect) =>
         Effect.flatMap(effect, (request) =>
           Effect.withFiberRuntime((fiber) => {
             const names = fiber.getFiberRef(Headers.currentRedactedNames)
             let shown: HttpClientRequest.HttpClientRequest | undefined
-            const sanitized = () => shown ??= sanitizeRequest(request, names)
-            return http.execute(request).pipe(
-              Effect.flatMap((res) =>
-                Effect.map(res.arrayBuffer, (body) =>
-                  new SafeResponse(sanitized, res.status, res.headers, res.cookies, res.remoteAddress, new Uint8Array(body)))
-              ),
-              Effect.mapError((e) => sanitizeError(e, sanitized()))
-            )
+            return exchange(request, () => shown ??= sanitizeRequest(request, names))
           })),
       Effect.succeed
     )
@@ -208,7 +266,7 @@ export const wrap = (http: HttpClient.HttpClient): HttpClient.HttpClient => {
         // (logging, metrics) leaves it readable here. Key Vault bodies are JSON text.
         Effect.flatMap((res) =>
           Effect.map(res.text, (text) =>
-            new SafeResponse(() => shown, res.status, res.headers, res.cookies, res.remoteAddress, encoder.encode(text), text))
+            new SafeResponse(() => shown, res.status, res.headers, encoder.encode(text), text, res.cookies, res.remoteAddress))
         ),
         Effect.mapError((e) => sanitizeError(e, shown))
       )
