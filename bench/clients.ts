@@ -172,12 +172,18 @@ type Transport = "undici" | "platform-undici" | "node-http" | "fetch"
  * `git archive <commit> packages/secrets | tar -x -C bench/.cache/baseline` gives a before/after in one run.
  */
 const makeOurs = async (target: Target, transport: Transport, srcDir?: string): Promise<BenchClient> => {
+  // The compiled JS (bench/compile.ts) when the orchestrator made it; the TypeScript sources otherwise.
+  const compiled = srcDir === undefined ? process.env.BENCH_OURS_JS : process.env.BENCH_BASELINE_JS
+  const moduleUrl = (file: string) =>
+    compiled !== undefined
+      ? pathToFileURL(path.join(compiled, `${file}.js`)).href
+      : srcDir === undefined
+      ? new URL(`../packages/secrets/src/${file}.ts`, import.meta.url).href
+      : pathToFileURL(path.join(srcDir, `${file}.ts`)).href
   const [{ Effect, Layer, ManagedRuntime, Redacted, Stream }, undici, { Credential, SecretClient }] = await Promise.all([
     import("effect"),
     import("undici"),
-    (srcDir === undefined
-      ? import("../packages/secrets/src/index.js")
-      : import(pathToFileURL(path.join(srcDir, "index.ts")).href)) as Promise<typeof import("../packages/secrets/src/index.js")>
+    import(moduleUrl("index")) as Promise<typeof import("../packages/secrets/src/index.js")>
   ])
   // Each transport's modules are loaded only when used (the memory figures count what is loaded).
   const NodeHttpClient = transport === "platform-undici" || transport === "node-http"
@@ -185,11 +191,7 @@ const makeOurs = async (target: Target, transport: Transport, srcDir?: string): 
     : undefined!
   const FetchHttpClient = transport === "fetch" ? await import("@effect/platform/FetchHttpClient") : undefined!
   const UndiciHttpClient = transport === "undici"
-    ? await ((srcDir === undefined
-      ? import("../packages/secrets/src/UndiciHttpClient.js")
-      : import(pathToFileURL(path.join(srcDir, "UndiciHttpClient.ts")).href)) as Promise<
-        typeof import("../packages/secrets/src/UndiciHttpClient.js")
-      >)
+    ? await (import(moduleUrl("UndiciHttpClient")) as Promise<typeof import("../packages/secrets/src/UndiciHttpClient.js")>)
     : undefined!
   let agent: Undici.Agent | undefined
   const http = (() => {

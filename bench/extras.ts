@@ -15,6 +15,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
 import { type ClientId, isClientId, makeClient } from "./clients.js"
+import { compileSecrets } from "./compile.js"
 import { repoRoot } from "./emulator.js"
 import { fmtMiB, fmtNumber, median, summarize, table } from "./stats.js"
 
@@ -80,19 +81,7 @@ const timeToFirstLine = (file: string, target: Target): Promise<number> =>
   })
 
 /** Our package compiled to plain JS (no bundling) inside the repo, so `effect` resolves as for a user. */
-const compileOurs = async () => {
-  const esbuild = await import("esbuild")
-  const src = path.join(repoRoot, "packages/secrets/src")
-  const entryPoints = [
-    ...fs.readdirSync(src).filter((f) => f.endsWith(".ts")).map((f) => path.join(src, f)),
-    ...fs.readdirSync(path.join(src, "internal")).map((f) => path.join(src, "internal", f))
-  ]
-  const outdir = path.join(cacheDir, "secrets-js")
-  fs.rmSync(outdir, { recursive: true, force: true })
-  await esbuild.build({ entryPoints, outdir, outbase: src, format: "esm", platform: "node", target: "node20", logLevel: "error" })
-  fs.writeFileSync(path.join(outdir, "package.json"), `{ "type": "module" }\n`)
-  return outdir
-}
+const compileOurs = () => compileSecrets(path.join(repoRoot, "packages/secrets/src"), "secrets-js")
 
 const importTimes = (dir: string): { base: number; ours: number } => {
   const r = spawnSync(process.execPath, [path.join(repoRoot, "bench/import-time.mjs"), dir], {

@@ -11,6 +11,7 @@ import * as fs from "node:fs"
 import * as inspector from "node:inspector/promises"
 import * as path from "node:path"
 import { isClientId, makeClient } from "./clients.js"
+import { compileForBench } from "./compile.js"
 import { repoRoot } from "./emulator.js"
 import { startResponder } from "./fair.js"
 import { table } from "./stats.js"
@@ -25,7 +26,7 @@ const area = (url: string): string => {
   if (url === "") return "(native / gc / idle)"
   const m = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(url)
   if (m) return m[1]!
-  if (url.includes("packages/secrets/src")) return "ours (packages/secrets)"
+  if (url.includes("packages/secrets/src") || url.includes("bench/.cache/secrets-js")) return "ours (packages/secrets)"
   if (url.startsWith("node:")) return "node core"
   return url.replace(/^.*\/work\/[^/]+\//, "")
 }
@@ -34,6 +35,8 @@ const main = async () => {
   const [id, scenario, opsArg] = process.argv.slice(2)
   if (id === undefined || !isClientId(id)) throw new Error("usage: profile.ts <client> <get|set|list10k> [ops]")
   const ops = Number(opsArg ?? (scenario === "list10k" ? 3 : 3000))
+  // Compiled JS, as users run it (bench/compile.ts); BENCH_PROFILE_SOURCES=1 profiles the TypeScript sources.
+  if (process.env.BENCH_PROFILE_SOURCES !== "1") await compileForBench()
   const responder = await startResponder()
   try {
     const ca = fs.readFileSync(responder.caFile, "utf8")

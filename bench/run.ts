@@ -69,6 +69,8 @@ const main = async () => {
   )
   console.log(`effect-keyvault benchmarks${quick ? " (--quick)" : ""} — node ${m.node}, ${m.cpu}, ${m.cores} cores, load ${m.loadAverage.join(" ")}`)
   const common = { date: new Date().toISOString(), quick, machineAtStart: m, versions }
+  // Our package as users run it (compiled JS, not the sources through tsx): bench/compile.ts.
+  await (await import("./compile.js")).compileForBench()
   if (parts.includes("fair")) {
     const { runFair } = await import("./fair.js")
     const fair = await runFair({
