@@ -43,6 +43,7 @@ import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
+import * as Chunk from "effect/Chunk"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
@@ -51,12 +52,12 @@ import * as Stream from "effect/Stream"
 import * as ApiVersion from "./ApiVersion.js"
 import * as Credential from "./Credential.js"
 import * as Bulk from "./internal/bulk.js"
+import * as Operation from "./internal/operation.js"
 import * as Pipeline from "./internal/pipeline.js"
 import * as Redaction from "./internal/redaction.js"
 import * as Transform from "./internal/transform.js"
 import * as Validate from "./internal/validate.js"
 import { userAgentToken } from "./internal/version.js"
-import * as Wire from "./internal/wire.js"
 import type { ContentType, DeletedSecret, KeyVaultSecret, SecretProperties } from "./KeyVaultSecret.js"
 import * as PollingPolicy from "./PollingPolicy.js"
 import * as Poller from "./Poller.js"
@@ -993,8 +994,6 @@ const spanAttributes = (vault: URL, name: string | undefined) => ({
   ...(name !== undefined ? { "keyvault.secret.name": name } : {})
 })
 
-const isLatest = (version: string | undefined) => version === undefined || version === ""
-
 const invalidOption = (vaultUrl: string | undefined, argument: string, message: string) =>
   new SecretError.InvalidArgument({ vault: String(vaultUrl ?? ""), argument, message: `SecretClient: ${message}` })
 
@@ -1118,10 +1117,8 @@ export const make = (
       retryPolicy
     }, http, credential)
 
+    const env: Operation.Env = { vaultUrl, apiVersion }
     const url = (path: string, extra = "") => `${vaultUrl}${path}?api-version=${apiVersion}${extra}`
-    const seg = (s: string) => encodeURIComponent(s)
-    // Request bodies that may carry a value print as <redacted> wherever the request ends up.
-    const jsonBody = (body: unknown) => HttpClientRequest.setBody(Redaction.jsonBody(body))
 
     // The vault's span attributes are the same for every call: built once.
     const vaultAttributes = spanAttributes(vault, undefined)
@@ -1132,20 +1129,6 @@ export const make = (
         captureStackTrace: false
       })
 
-    // A status an operation does not list (e.g. 409 on a GET) still fails, as a generic HttpError.
-    const asHttpError = (e: SecretError.NotFound | SecretError.Forbidden | SecretError.Exists) =>
-      Effect.fail(
-        new SecretError.HttpError({
-          vault: e.vault,
-          name: e.name,
-          status: e.status,
-          code: e.code,
-          innerCode: e.innerCode,
-          requestId: e.requestId,
-          message: e.message
-        })
-      )
-
     // Per-call options (withRequestOptions / withResponse): one place for every operation, page and poll.
     const send = (request: HttpClientRequest.HttpClientRequest, ctx: Pipeline.Ctx) =>
       Effect.flatMap(CurrentRequestOptions, (call) => {
@@ -1155,127 +1138,32 @@ export const make = (
         const onResponse = call.onResponse
         return onResponse === undefined ? sent : Effect.tap(sent, (res) => onResponse(responseInfo(ctx.operation, res)))
       })
-    const decode = <A, I>(
-      res: HttpClientResponse.HttpClientResponse,
-      ctx: Pipeline.Ctx,
-      schema: Schema.Schema<A, I>,
-      expected?: ReadonlyArray<number>
-    ) => Pipeline.decodeResponse(vaultUrl, res, ctx, schema, expected)
 
-    const attributesBody = (o: SetSecretOptions) => {
-      const attributes: { enabled?: boolean; nbf?: number; exp?: number } = {}
-      if (o.enabled !== undefined) attributes.enabled = o.enabled
-      const nbf = Transform.toEpoch(o.notBefore)
-      if (nbf !== undefined) attributes.nbf = nbf
-      const exp = Transform.toEpoch(o.expiresOn)
-      if (exp !== undefined) attributes.exp = exp
-      return attributes
+    // ---- the executor: every described operation (internal/operation.ts) runs through here ---------------
+
+    const requestOf = <I, A>(op: Operation.Operation<I, A>, input: I) => {
+      const request = HttpClientRequest.make(op.method)(url(op.path(input), op.query?.(input)))
+      // Request bodies that may carry a value print as <redacted> wherever the request ends up.
+      return op.body === undefined ? request : HttpClientRequest.setBody(request, Redaction.jsonBody(op.body(input)))
     }
 
-    const setSecretRaw = (name: string, value: string | Redacted.Redacted<string>, opts: SetSecretOptions = {}) => {
-      const ctx = { name, operation: "setSecret" }
-      return traced(
-        "setSecret",
-        name,
-        Effect.gen(function*() {
-          const raw = Redacted.isRedacted(value) ? Redacted.value(value) : value
-          yield* Validate.name(vaultUrl, name)
-          yield* Validate.value(vaultUrl, name, raw)
-          yield* Validate.properties(vaultUrl, name, opts)
-          const body: Wire.SecretSetParameters = {
-            value: raw,
-            ...(opts.tags !== undefined ? { tags: { ...opts.tags } } : {}),
-            ...(opts.contentType !== undefined ? { contentType: opts.contentType } : {}),
-            // Always sent, like the official SDK (the recordings show `"attributes":{}`).
-            attributes: attributesBody(opts)
-          }
-          const res = yield* send(HttpClientRequest.put(url(`/secrets/${seg(name)}`)).pipe(jsonBody(body)), ctx)
-          return yield* decode(res, ctx, Transform.KeyVaultSecretFromBundle)
-        })
-      )
-    }
+    const ok: ReadonlyArray<number> = [200]
+    const complete = <I, A>(op: Operation.Operation<I, A>, res: Pipeline.Response, ctx: Pipeline.Ctx) =>
+      Pipeline.complete(vaultUrl, res, ctx, op.expected ?? ok, op.decode, op.errors)
 
-    const getSecretRaw = (name: string, opts: GetSecretOptions = {}) => {
-      const ctx = { name, operation: "getSecret" }
-      return traced(
-        "getSecret",
-        name,
-        Effect.gen(function*() {
-          yield* Validate.name(vaultUrl, name)
-          yield* Validate.version(vaultUrl, name, opts.version)
-          let extra = ""
-          if (opts.outContentType !== undefined) {
-            if (!ApiVersion.supportsOutContentType(apiVersion)) {
-              return yield* new SecretError.InvalidArgument({
-                vault: vaultUrl,
-                name,
-                argument: "outContentType",
-                message: `outContentType needs api-version 2025-07-01 or later; this client uses ${apiVersion}.`
-              })
-            }
-            extra = `&outContentType=${encodeURIComponent(opts.outContentType)}`
-          }
-          const version = isLatest(opts.version) ? "" : seg(opts.version!)
-          const res = yield* send(HttpClientRequest.get(url(`/secrets/${seg(name)}/${version}`, extra)), ctx)
-          return yield* decode(res, ctx, Transform.KeyVaultSecretFromBundle)
-        })
-      )
-    }
+    /** Validate, send, decode: one call of `op`, without a span of its own (for use inside another). */
+    const exec = <I, A, E>(op: Operation.Operation<I, A>, input: I, ctx: Pipeline.Ctx): Effect.Effect<A, E> =>
+      // The error union of each operation is its description's `errors` plus the common ones: typed at the method.
+      Effect.suspend((): Effect.Effect<A, unknown> => {
+        const invalid = op.validate(input, env)
+        if (invalid !== undefined) return Effect.fail(invalid)
+        return Effect.flatMap(send(requestOf(op, input), ctx), (res) => complete(op, res, ctx))
+      }) as Effect.Effect<A, E>
 
-    const updateSecretPropertiesRaw = (name: string, opts: UpdateSecretPropertiesOptions = {}) => {
-      const ctx = { name, operation: "updateSecretProperties" }
-      return traced(
-        "updateSecretProperties",
-        name,
-        Effect.gen(function*() {
-          yield* Validate.name(vaultUrl, name)
-          yield* Validate.version(vaultUrl, name, opts.version)
-          yield* Validate.properties(vaultUrl, name, opts)
-          const body: Wire.SecretUpdateParameters = {
-            ...(opts.contentType !== undefined ? { contentType: opts.contentType } : {}),
-            attributes: attributesBody(opts),
-            ...(opts.tags !== undefined ? { tags: { ...opts.tags } } : {})
-          }
-          const version = isLatest(opts.version) ? "" : seg(opts.version!)
-          const res = yield* send(
-            HttpClientRequest.patch(url(`/secrets/${seg(name)}/${version}`)).pipe(jsonBody(body)),
-            ctx
-          )
-          return yield* decode(res, ctx, Transform.SecretPropertiesFromBundle)
-        })
-      )
-    }
-
-    /** GET a path for one secret, keeping the response with its context (decoded or polled by the caller). */
-    const getRaw = (path: string, name: string, operation: string) => {
-      const ctx = { name, operation }
-      return send(HttpClientRequest.get(url(path)), ctx).pipe(Effect.map((res) => ({ res, ctx })))
-    }
-    const getDeletedSecretRaw = (name: string, operation: string) =>
-      getRaw(`/deletedsecrets/${seg(name)}`, name, operation)
-
-    const getDeletedSecretNarrowed = (name: string) =>
-      traced(
-        "getDeletedSecret",
-        name,
-        Effect.gen(function*() {
-          yield* Validate.name(vaultUrl, name)
-          const { ctx, res } = yield* getDeletedSecretRaw(name, "getDeletedSecret")
-          return yield* decode(res, ctx, Transform.DeletedSecretFromBundle)
-        })
-      )
-
-    const purgeDeletedSecret: Service["purgeDeletedSecret"] = (name) => {
-      const ctx = { name, operation: "purgeDeletedSecret" }
-      return traced(
-        "purgeDeletedSecret",
-        name,
-        Effect.gen(function*() {
-          yield* Validate.name(vaultUrl, name)
-          const res = yield* send(HttpClientRequest.del(url(`/deletedsecrets/${seg(name)}`)), ctx)
-          yield* Pipeline.expectStatus(vaultUrl, res, ctx, [204, 200])
-        })
-      )
+    /** A described operation as a traced method. */
+    const run = <I, A, E>(op: Operation.Operation<I, A>) => (input: I): Effect.Effect<A, E> => {
+      const name = op.secret(input)
+      return traced(op.name, name, exec<I, A, E>(op, input, { name, operation: op.name }))
     }
 
     // ---- pollers ----------------------------------------------------------------------------------------
@@ -1376,40 +1264,43 @@ export const make = (
       })
 
     /**
-     * One poll step of a delete or recover: 404 means not yet (none), 403 means done but not readable
-     * (some(undefined)), anything else is decoded. The pipeline has already read the body.
+     * One poll step of a delete or recover (a GET of `probe`, under `operation`'s name): 404 means not yet
+     * (none), 403 means done but not readable (some(undefined)), anything else is decoded.
      */
-    const pollStep = <A, I>(
-      probe: Effect.Effect<{ readonly res: HttpClientResponse.HttpClientResponse; readonly ctx: Pipeline.Ctx }, ServiceErrors>,
-      schema: Schema.Schema<A, I>
-    ): Effect.Effect<Option.Option<A | undefined>, ServiceErrors> =>
-      Effect.flatMap(probe, ({ ctx, res }) =>
+    const pollStep = <A>(
+      probe: Operation.Operation<Operation.NameInput, A>,
+      name: string,
+      operation: string
+    ): Effect.Effect<Option.Option<A | undefined>, ServiceErrors> => {
+      const ctx = { name, operation }
+      return Effect.flatMap(send(requestOf(probe, { name }), ctx), (res) =>
         res.status === 404
           ? Effect.succeed(Option.none())
           : res.status === 403
           // The object exists but we may not read it: the operation has finished.
           ? Effect.succeed(Option.some(undefined))
-          : Effect.map(decode(res, ctx, schema), Option.some))
-
-    const deleteCheck = (name: string) =>
-      pollStep(getDeletedSecretRaw(name, "pollDeleteSecret"), Transform.DeletedSecretFromBundle)
+          : Effect.map(complete(probe, res, ctx), Option.some))
+    }
 
     const beginDeleteSecret: Service["beginDeleteSecret"] = (name, opts = {}) =>
       traced(
         "beginDeleteSecret",
         name,
         Effect.gen(function*() {
-          yield* Validate.name(vaultUrl, name)
-          const check = deleteCheck(name)
+          const invalid = Validate.name(vaultUrl, name)
+          if (invalid !== undefined) return yield* invalid
+          const check = pollStep(Operation.getDeletedSecret, name, "pollDeleteSecret")
           const mk = (initial: DeletedSecret, isCompleted: boolean) =>
             makePoller({ operation: "delete", name, initial, isCompleted, schema: Transform.DeletedSecretFromBundle, check })
           if (opts.resumeFrom !== undefined) {
             const r = yield* resume("delete", name, opts.resumeFrom, Transform.DeletedSecretFromBundle)
             return yield* mk(r.result, r.isCompleted)
           }
-          const ctx = { name, operation: "deleteSecret" }
-          const res = yield* send(HttpClientRequest.del(url(`/secrets/${seg(name)}`)), ctx)
-          const deleted = yield* decode(res, ctx, Transform.DeletedSecretFromBundle)
+          const deleted = yield* exec<Operation.NameInput, DeletedSecret, BeginDeleteSecretError>(
+            Operation.deleteSecret,
+            { name },
+            { name, operation: "deleteSecret" }
+          )
           // No recoveryId: soft delete is off and the secret is already gone.
           return yield* mk(deleted, deleted.recoveryId === undefined)
         })
@@ -1418,18 +1309,22 @@ export const make = (
     const deleteSecret: Service["deleteSecret"] = (name) =>
       traced("deleteSecret", name, Effect.flatMap(beginDeleteSecret(name), (p) => p.pollUntilDone))
 
-    const getLatestRaw = (name: string, operation: string) => getRaw(`/secrets/${seg(name)}/`, name, operation)
-
-    const recoverCheck = (name: string) =>
-      pollStep(getLatestRaw(name, "pollRecoverDeletedSecret"), Transform.SecretPropertiesFromBundle)
+    /** GET of the latest version as a probe: the recover pre-check and its poll. */
+    const latestProperties: Operation.Operation<Operation.NameInput, SecretProperties> = {
+      ...Operation.getSecret,
+      path: (i) => `/secrets/${encodeURIComponent(i.name)}/`,
+      query: undefined,
+      decode: Transform.decodeProperties
+    }
 
     const beginRecoverDeletedSecret: Service["beginRecoverDeletedSecret"] = (name, opts = {}) =>
       traced(
         "beginRecoverDeletedSecret",
         name,
         Effect.gen(function*() {
-          yield* Validate.name(vaultUrl, name)
-          const check = recoverCheck(name)
+          const invalid = Validate.name(vaultUrl, name)
+          if (invalid !== undefined) return yield* invalid
+          const check = pollStep(latestProperties, name, "pollRecoverDeletedSecret")
           const mk = (initial: SecretProperties, isCompleted: boolean) =>
             makePoller({
               operation: "recover",
@@ -1444,16 +1339,17 @@ export const make = (
             return yield* mk(r.result, r.isCompleted)
           }
           // Already live (recovered earlier)? Then there is nothing to do.
-          const existing = yield* getLatestRaw(name, "beginRecoverDeletedSecret")
-          if (existing.res.status === 200) {
-            const props = yield* Effect.either(
-              decode(existing.res, existing.ctx, Transform.SecretPropertiesFromBundle)
-            )
+          const ctx = { name, operation: "beginRecoverDeletedSecret" }
+          const existing = yield* send(requestOf(latestProperties, { name }), ctx)
+          if (existing.status === 200) {
+            const props = yield* Effect.either(complete(latestProperties, existing, ctx))
             if (props._tag === "Right") return yield* mk(props.right, true)
           }
-          const ctx = { name, operation: "recoverDeletedSecret" }
-          const res = yield* send(HttpClientRequest.post(url(`/deletedsecrets/${seg(name)}/recover`)), ctx)
-          const props = yield* decode(res, ctx, Transform.SecretPropertiesFromBundle)
+          const props = yield* exec<Operation.NameInput, SecretProperties, BeginRecoverDeletedSecretError>(
+            Operation.recoverDeletedSecret,
+            { name },
+            { name, operation: "recoverDeletedSecret" }
+          )
           return yield* mk(props, false)
         })
       )
@@ -1465,120 +1361,90 @@ export const make = (
         Effect.flatMap(beginRecoverDeletedSecret(name), (p) => p.pollUntilDone)
       )
 
-    // ---- backup / restore -------------------------------------------------------------------------------
-
-    const backupSecretRaw = (name: string) => {
-      const ctx = { name, operation: "backupSecret" }
-      return traced(
-        "backupSecret",
-        name,
-        Effect.gen(function*() {
-          yield* Validate.name(vaultUrl, name)
-          const res = yield* send(HttpClientRequest.post(url(`/secrets/${seg(name)}/backup`)), ctx)
-          const body = yield* decode(res, ctx, Wire.BackupSecretResult)
-          return Transform.fromBase64Url(body.value)
-        })
-      )
-    }
-
-    const restoreSecretBackupRaw = (backup: Uint8Array) => {
-      const ctx = { name: undefined, operation: "restoreSecretBackup" }
-      return traced(
-        "restoreSecretBackup",
-        undefined,
-        Effect.gen(function*() {
-          if (!(backup instanceof Uint8Array) || backup.length === 0) {
-            return yield* new SecretError.InvalidArgument({
-              vault: vaultUrl,
-              argument: "backup",
-              message: "The backup must be a non-empty Uint8Array from backupSecret."
-            })
-          }
-          const res = yield* send(
-            HttpClientRequest.post(url(`/secrets/restore`)).pipe(
-              jsonBody({ value: Transform.toBase64Url(backup) })
-            ),
-            ctx
-          )
-          return yield* decode(res, ctx, Transform.SecretPropertiesFromBundle)
-        })
-      )
-    }
-
     // ---- paging -----------------------------------------------------------------------------------------
 
     const withApiVersion = (link: string) => /[?&]api-version=/.test(link) ? link : `${link}${link.includes("?") ? "&" : "?"}api-version=${apiVersion}`
 
-    const pages = <A, I>(
-      operation: string,
-      name: string | undefined,
-      path: string,
+    /**
+     * A listing as a Stream of pages (`emit` = the page) or of items (`emit` = its items as a Chunk): the
+     * same page requests either way, one span per page. Arguments are checked when the Stream is built.
+     */
+    const paged = <A, O>(
+      op: Operation.ListOperation<A>,
+      input: Operation.ListInput,
       opts: PageOptions,
-      schema: Schema.Schema<{ readonly value: ReadonlyArray<A>; readonly nextLink?: string }, I>
-    ): Stream.Stream<Page<A>, ListError> => {
-      const ctx = { name, operation }
+      paginate: (
+        first: string,
+        next: (link: string) => Effect.Effect<readonly [Transform.Page<A>, Option.Option<string>], ListError>
+      ) => Stream.Stream<O, ListError>
+      // ListError: the list descriptions report Forbidden by its own tag only (Pipeline.complete narrows).
+    ): Stream.Stream<O, ListError> => {
+      const name = op.secret(input)
+      const ctx = { name, operation: op.name }
       const maxEmpty = opts.maxConsecutiveEmptyPages ?? defaultMaxConsecutiveEmptyPages
+      const invalid = op.validate(input, env) ?? Validate.maxPageSize(vaultUrl, opts.maxPageSize) ??
+        (maxEmpty === Infinity || (Number.isInteger(maxEmpty) && maxEmpty >= 1)
+          ? undefined
+          : invalidOption(vaultUrl, "maxConsecutiveEmptyPages", "maxConsecutiveEmptyPages must be a positive integer or Infinity."))
+      if (invalid !== undefined) return Stream.fail(invalid)
       /**
        * `seen`: every link this run has fetched, so a nextLink loop ends instead of paging forever; `empty`: how
-       * many empty pages in a row, so fresh links to empty pages cannot page forever either.
+       * many empty pages in a row, so fresh links to empty pages cannot page forever either. Per run of the
+       * Stream (built in `Stream.suspend`), so running it twice lists twice.
        */
-      const fetchPage = (link: string, run: { readonly seen: Set<string>; empty: number }) =>
-        traced(
-          operation,
-          name,
-          Effect.gen(function*() {
-            run.seen.add(link)
-            const res = yield* send(HttpClientRequest.get(link), ctx)
-            const page = yield* decode(res, ctx, schema)
-            const next = page.nextLink === undefined || page.nextLink === "" ? undefined : withApiVersion(page.nextLink)
-            const malformed = (message: string) =>
-              new SecretError.MalformedResponse({
-                vault: vaultUrl,
-                name,
-                status: res.status,
-                requestId: res.headers["x-ms-request-id"],
-                message: `${operation}: ${message}`
-              })
-            if (next !== undefined && run.seen.has(next)) {
-              return yield* malformed("the service's nextLink points back to a page already fetched (paging loop)")
-            }
-            run.empty = page.value.length === 0 ? run.empty + 1 : 0
-            if (next !== undefined && run.empty > maxEmpty) {
-              return yield* malformed(
-                `${run.empty} empty pages in a row, each with another nextLink; giving up (raise ` +
-                  `maxConsecutiveEmptyPages if this vault really returns that many)`
-              )
-            }
-            return [{ items: page.value, continuationToken: next }, Option.fromNullable(next)] as const
-          }).pipe(Effect.catchTags({ NotFound: asHttpError, Exists: asHttpError }))
-        )
-      return Stream.unwrap(Effect.gen(function*() {
-        if (name !== undefined) yield* Validate.name(vaultUrl, name)
-        yield* Validate.maxPageSize(vaultUrl, opts.maxPageSize)
-        if (!(maxEmpty === Infinity || (Number.isInteger(maxEmpty) && maxEmpty >= 1))) {
-          return yield* invalidOption(
-            vaultUrl,
-            "maxConsecutiveEmptyPages",
-            "maxConsecutiveEmptyPages must be a positive integer or Infinity."
+      return Stream.suspend(() => {
+        const seen = new Set<string>()
+        let empty = 0
+        const malformed = (res: Pipeline.Response, message: string) =>
+          new SecretError.MalformedResponse({
+            vault: vaultUrl,
+            name,
+            status: res.status,
+            requestId: res.headers["x-ms-request-id"],
+            message: `${op.name}: ${message}`
+          })
+        const fetchPage = (link: string): Effect.Effect<readonly [Transform.Page<A>, Option.Option<string>], ListError> =>
+          traced(
+            op.name,
+            name,
+            Effect.suspend(() => {
+              seen.add(link)
+              return Effect.flatMap(send(HttpClientRequest.get(link), ctx), (res) =>
+                Effect.flatMap(complete(op, res, ctx), (page) => {
+                  const next = page.nextLink === undefined || page.nextLink === "" ? undefined : withApiVersion(page.nextLink)
+                  if (next !== undefined && seen.has(next)) {
+                    return Effect.fail(malformed(res, "the service's nextLink points back to a page already fetched (paging loop)"))
+                  }
+                  empty = page.value.length === 0 ? empty + 1 : 0
+                  if (next !== undefined && empty > maxEmpty) {
+                    return Effect.fail(malformed(
+                      res,
+                      `${empty} empty pages in a row, each with another nextLink; giving up (raise ` +
+                        `maxConsecutiveEmptyPages if this vault really returns that many)`
+                    ))
+                  }
+                  return Effect.succeed([page, Option.fromNullable(next)] as const)
+                }))
+            }) as Effect.Effect<readonly [Transform.Page<A>, Option.Option<string>], ListError>
           )
-        }
         const first = opts.continuationToken !== undefined
           ? withApiVersion(opts.continuationToken)
-          : url(path, opts.maxPageSize !== undefined ? `&maxresults=${opts.maxPageSize}` : "")
-        const run = { seen: new Set<string>(), empty: 0 }
-        return Stream.paginateEffect(first, (link) => fetchPage(link, run))
-      }))
+          : url(op.path(input), opts.maxPageSize !== undefined ? `&maxresults=${opts.maxPageSize}` : "")
+        return paginate(first, fetchPage)
+      })
     }
 
-    // mapConcat, not flatMap + fromIterable: no inner stream per page (measurably cheaper per listing).
-    const items = <A>(s: Stream.Stream<Page<A>, ListError>) => Stream.mapConcat(s, (p) => p.items)
+    const pagesOf = <A>(op: Operation.ListOperation<A>, input: Operation.ListInput, opts: PageOptions) =>
+      paged(op, input, opts, (first, next) =>
+        Stream.paginateEffect(first, (link) =>
+          Effect.map(next(link), ([page, more]) =>
+            [{ items: page.value, continuationToken: Option.getOrUndefined(more) } as Page<A>, more] as const)))
 
-    const listPropertiesOfSecretsPages: Service["listPropertiesOfSecretsPages"] = (opts = {}) =>
-      pages("listPropertiesOfSecrets", undefined, "/secrets", opts, Transform.SecretPage)
-    const listPropertiesOfSecretVersionsPages: Service["listPropertiesOfSecretVersionsPages"] = (name, opts = {}) =>
-      pages("listPropertiesOfSecretVersions", name, `/secrets/${seg(name)}/versions`, opts, Transform.SecretPage)
-    const listDeletedSecretsPages: Service["listDeletedSecretsPages"] = (opts = {}) =>
-      pages("listDeletedSecrets", undefined, "/deletedsecrets", opts, Transform.DeletedSecretPage)
+    // Items straight from each page's array as one Chunk: no Page object, no inner stream per page.
+    const itemsOf = <A>(op: Operation.ListOperation<A>, input: Operation.ListInput, opts: PageOptions) =>
+      paged(op, input, opts, (first, next) =>
+        Stream.paginateChunkEffect(first, (link) =>
+          Effect.map(next(link), ([page, more]) => [Chunk.unsafeFromArray(page.value), more] as const)))
 
     // ---- raw --------------------------------------------------------------------------------------------
 
@@ -1592,20 +1458,25 @@ export const make = (
       return traced("sendRequest", undefined, send(prepared, { name: undefined, operation: "sendRequest" }))
     }
 
-    // Public methods: the raw implementations with statuses an operation does not list turned into HttpError.
-    const setSecret: Service["setSecret"] = (name, value, opts) =>
-      setSecretRaw(name, value, opts).pipe(Effect.catchTag("NotFound", asHttpError))
+    // ---- the methods ------------------------------------------------------------------------------------
+
+    const setSecretOp = run<Operation.SetInput, KeyVaultSecret, SetSecretError>(Operation.setSecret)
+    const setSecret: Service["setSecret"] = (name, value, opts = {}) =>
+      setSecretOp({ name, value: Redacted.isRedacted(value) ? Redacted.value(value) : value, options: opts })
+    const getSecretOp = run<Operation.GetInput, KeyVaultSecret, GetSecretError>(Operation.getSecret)
     const getSecret: Service["getSecret"] = (name, opts) =>
-      getSecretRaw(name, opts).pipe(Effect.catchTag("Exists", asHttpError))
+      getSecretOp(opts === undefined ? { name } : { name, version: opts.version, outContentType: opts.outContentType })
     const { getSecrets, getSecretsStream } = bulkReads({ vaultUrl, getSecret })
-    const updateSecretProperties: Service["updateSecretProperties"] = (name, opts) =>
-      updateSecretPropertiesRaw(name, opts).pipe(Effect.catchTag("Exists", asHttpError))
-    const getDeletedSecret: Service["getDeletedSecret"] = (name) =>
-      getDeletedSecretNarrowed(name).pipe(Effect.catchTag("Exists", asHttpError))
-    const backupSecret: Service["backupSecret"] = (name) =>
-      backupSecretRaw(name).pipe(Effect.catchTag("Exists", asHttpError))
-    const restoreSecretBackup: Service["restoreSecretBackup"] = (backup) =>
-      restoreSecretBackupRaw(backup).pipe(Effect.catchTag("NotFound", asHttpError))
+    const updateOp = run<Operation.UpdateInput, SecretProperties, UpdateSecretPropertiesError>(
+      Operation.updateSecretProperties
+    )
+    const updateSecretProperties: Service["updateSecretProperties"] = (name, opts = {}) => updateOp({ ...opts, name })
+    const getDeletedOp = run<Operation.NameInput, DeletedSecret, GetDeletedSecretError>(Operation.getDeletedSecret)
+    const purgeOp = run<Operation.NameInput, void, PurgeDeletedSecretError>(Operation.purgeDeletedSecret)
+    const backupOp = run<Operation.NameInput, Uint8Array, BackupSecretError>(Operation.backupSecret)
+    const restoreSecretBackup = run<Uint8Array, SecretProperties, RestoreSecretBackupError>(
+      Operation.restoreSecretBackup
+    )
 
     return SecretClient.of({
       vaultUrl,
@@ -1617,18 +1488,20 @@ export const make = (
       updateSecretProperties,
       deleteSecret,
       beginDeleteSecret,
-      getDeletedSecret,
-      purgeDeletedSecret,
+      getDeletedSecret: (name) => getDeletedOp({ name }),
+      purgeDeletedSecret: (name) => purgeOp({ name }),
       recoverDeletedSecret,
       beginRecoverDeletedSecret,
-      backupSecret,
+      backupSecret: (name) => backupOp({ name }),
       restoreSecretBackup,
-      listPropertiesOfSecrets: (opts) => items(listPropertiesOfSecretsPages(opts)),
-      listPropertiesOfSecretsPages,
-      listPropertiesOfSecretVersions: (name, opts) => items(listPropertiesOfSecretVersionsPages(name, opts)),
-      listPropertiesOfSecretVersionsPages,
-      listDeletedSecrets: (opts) => items(listDeletedSecretsPages(opts)),
-      listDeletedSecretsPages,
+      listPropertiesOfSecrets: (opts = {}) => itemsOf(Operation.listPropertiesOfSecrets, {}, opts),
+      listPropertiesOfSecretsPages: (opts = {}) => pagesOf(Operation.listPropertiesOfSecrets, {}, opts),
+      listPropertiesOfSecretVersions: (name, opts = {}) =>
+        itemsOf(Operation.listPropertiesOfSecretVersions, { name }, opts),
+      listPropertiesOfSecretVersionsPages: (name, opts = {}) =>
+        pagesOf(Operation.listPropertiesOfSecretVersions, { name }, opts),
+      listDeletedSecrets: (opts = {}) => itemsOf(Operation.listDeletedSecrets, {}, opts),
+      listDeletedSecretsPages: (opts = {}) => pagesOf(Operation.listDeletedSecrets, {}, opts),
       sendRequest
     })
   })

@@ -16,14 +16,15 @@ import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Credential from "../Credential.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as SecretError from "../SecretError.js"
 import * as Challenge from "./challenge.js"
+import type * as Operation from "./operation.js"
 import * as Redaction from "./redaction.js"
+import type * as Transform from "./transform.js"
 import * as Wire from "./wire.js"
 
 export interface PipelineOptions {
@@ -64,18 +65,18 @@ const forcedWindowMs = 1_000
 /** Pause between refresh attempts after one failed (reference §2.2: 3 s, like the official SDK). */
 const refreshRetryMs = 3_000
 
+/** A buffered response that never prints its body (internal/redaction.ts). */
+export type Response = Redaction.SafeResponse
+
 export interface Pipeline {
   readonly vaultUrl: string
-  readonly send: (
-    request: HttpClientRequest.HttpClientRequest,
-    ctx: Ctx
-  ) => Effect.Effect<HttpClientResponse.HttpClientResponse, SendError>
+  readonly send: (request: HttpClientRequest.HttpClientRequest, ctx: Ctx) => Effect.Effect<Response, SendError>
 }
 
-const headerOf = (res: HttpClientResponse.HttpClientResponse, name: string): string | undefined => res.headers[name]
+const headerOf = (res: Response, name: string): string | undefined => res.headers[name]
 
 // `text` is cached by the response, and every internal reader goes through it.
-const drain = (res: HttpClientResponse.HttpClientResponse) => Effect.ignore(res.text)
+const drain = (res: Response) => Effect.ignore(res.text)
 
 /**
  * Key Vault never redirects, and no transport may follow a 3xx by itself: `fetch` would re-send the
@@ -252,7 +253,7 @@ export const make = (
       state: ChallengeState,
       ctx: Ctx,
       allowNewChallenge: boolean
-    ): Effect.Effect<HttpClientResponse.HttpClientResponse, SendError> =>
+    ): Effect.Effect<Response, SendError> =>
       Effect.flatMap(getToken(state, ctx), (token) =>
         Effect.flatMap(execute(authorize(request, token), ctx), (res) =>
           res.status !== 401 ? Effect.succeed(res) : onUnauthorized(request, state, ctx, allowNewChallenge, res)))
@@ -263,8 +264,8 @@ export const make = (
       state: ChallengeState,
       ctx: Ctx,
       allowNewChallenge: boolean,
-      res: HttpClientResponse.HttpClientResponse
-    ): Effect.Effect<HttpClientResponse.HttpClientResponse, SendError> =>
+      res: Response
+    ): Effect.Effect<Response, SendError> =>
       Effect.gen(function*() {
         const header = headerOf(res, "www-authenticate")
         if (header === undefined) {
@@ -291,10 +292,10 @@ export const make = (
       })
 
     type Probed =
-      | { readonly _tag: "Response"; readonly res: HttpClientResponse.HttpClientResponse }
+      | { readonly _tag: "Response"; readonly res: Response }
       | { readonly _tag: "Challenge"; readonly state: ChallengeState; readonly fresh: boolean }
 
-    const probedResponse = (res: HttpClientResponse.HttpClientResponse): Probed => ({ _tag: "Response", res })
+    const probedResponse = (res: Response): Probed => ({ _tag: "Response", res })
     const probedChallenge = (state: ChallengeState, fresh: boolean): Probed => ({ _tag: "Challenge", state, fresh })
 
     // First request of this client: no token, no body; the 401 challenge says where to get a token.
@@ -414,7 +415,7 @@ export const make = (
       driver: Schedule.ScheduleDriver<unknown, RetryPolicy.RetryInput> | undefined
     }
 
-    const runAttempts = (call: Call): Effect.Effect<HttpClientResponse.HttpClientResponse, SendError> =>
+    const runAttempts = (call: Call): Effect.Effect<Response, SendError> =>
       Effect.matchEffect(attempt(call.prepared, call.ctx), {
         onFailure: (e) =>
           e._tag !== "TransportError"
@@ -423,9 +424,9 @@ export const make = (
         onSuccess: (res) => onAttemptResponse(call, res)
       })
 
-    const onAttemptResponse = (call: Call, res: HttpClientResponse.HttpClientResponse) =>
-      Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, SendError>((fiber) => {
-        let next: Effect.Effect<HttpClientResponse.HttpClientResponse, SendError>
+    const onAttemptResponse = (call: Call, res: Response) =>
+      Effect.withFiberRuntime<Response, SendError>((fiber) => {
+        let next: Effect.Effect<Response, SendError>
         if (res.status === 429 || res.status === 503) {
           const now = Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
           const retryAfter = RetryPolicy.parseRetryAfter(res.headers, now)
@@ -448,8 +449,8 @@ export const make = (
     const retryOrGiveUp = (
       call: Call,
       input: RetryPolicy.RetryInput,
-      outcome: Either.Either<HttpClientResponse.HttpClientResponse, SendError>
-    ): Effect.Effect<HttpClientResponse.HttpClientResponse, SendError> =>
+      outcome: Either.Either<Response, SendError>
+    ): Effect.Effect<Response, SendError> =>
       Effect.gen(function*() {
         if (call.driver === undefined) {
           // A RetryPolicy provided around a single call wins over the client's.
@@ -492,6 +493,33 @@ const decodeKeyVaultError = Schema.decodeUnknownOption(Schema.parseJson(Wire.Key
 
 /** Status → typed error. Only the service's code and message go into the error, never a request body. */
 export const failForStatus = (
+  vaultUrl: string,
+  res: HttpClientResponse.HttpClientResponse,
+  ctx: Ctx,
+  errors: ReadonlyArray<Operation.StatusTag> = allStatusTags
+): Effect.Effect<never, SecretError.RequestErrors | SecretError.NotFound | SecretError.Forbidden | SecretError.Exists> =>
+  Effect.catchIf(statusError(vaultUrl, res, ctx), (e): e is StatusErrors => isStatusTag(e) && !errors.includes(e._tag), (e) =>
+    // A status this operation does not report by its own tag (e.g. 409 on a GET) is a generic HttpError.
+    Effect.fail(
+      new SecretError.HttpError({
+        vault: e.vault,
+        name: e.name,
+        status: e.status,
+        code: e.code,
+        innerCode: e.innerCode,
+        requestId: e.requestId,
+        message: e.message
+      })
+    ))
+
+const allStatusTags: ReadonlyArray<Operation.StatusTag> = ["NotFound", "Forbidden", "Exists"]
+
+type StatusErrors = SecretError.NotFound | SecretError.Forbidden | SecretError.Exists
+
+const isStatusTag = (e: SecretError.RequestErrors | StatusErrors): e is StatusErrors =>
+  e._tag === "NotFound" || e._tag === "Forbidden" || e._tag === "Exists"
+
+const statusError = (
   vaultUrl: string,
   res: HttpClientResponse.HttpClientResponse,
   ctx: Ctx
@@ -565,42 +593,39 @@ export const failForStatus = (
     }
   })
 
-/** Describe a ParseError by paths and issue kinds only: decoded input may contain a secret value. */
-const describeParseError = (e: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(e)
-    .slice(0, 5)
-    .map((i) => `${i.path.length === 0 ? "<root>" : i.path.join(".")}: ${i._tag}`)
-    .join("; ")
-
-/** Expect `expected` and decode the JSON body with `schema`; anything else is a typed error. */
-export const decodeResponse = <A, I>(
+/**
+ * The end of every described operation: an expected status → the decoded body (synchronously: the body is
+ * in memory), anything else → the typed error of that status, narrowed to the operation's `errors`.
+ */
+export const complete = <A>(
   vaultUrl: string,
-  res: HttpClientResponse.HttpClientResponse,
+  res: Response,
   ctx: Ctx,
-  schema: Schema.Schema<A, I>,
-  expected: ReadonlyArray<number> = [200]
-): Effect.Effect<A, SecretError.MalformedResponse | SecretError.RequestErrors | SecretError.NotFound | SecretError.Forbidden | SecretError.Exists> => {
-  if (!expected.includes(res.status)) return failForStatus(vaultUrl, res, ctx)
-  const malformed = (message: string) =>
-    new SecretError.MalformedResponse({
-      vault: vaultUrl,
-      name: ctx.name,
-      status: res.status,
-      requestId: requestIdOf(res),
-      message: `${ctx.operation}: unexpected response body: ${message}`
-    })
-  // The model schemas are synchronous: decoded in the same step as the body is parsed.
-  return Effect.flatMap(Effect.mapError(res.json, () => malformed("not JSON")), (json) => {
-    const decoded = Schema.decodeUnknownEither(schema)(json)
-    return decoded._tag === "Right" ? Effect.succeed(decoded.right) : Effect.fail(malformed(describeParseError(decoded.left)))
-  })
+  expected: ReadonlyArray<number>,
+  decode: Transform.Decoder<A> | undefined,
+  errors: ReadonlyArray<Operation.StatusTag>
+): Effect.Effect<
+  A,
+  SecretError.MalformedResponse | SecretError.RequestErrors | SecretError.NotFound | SecretError.Forbidden | SecretError.Exists
+> => {
+  if (!expected.includes(res.status)) return failForStatus(vaultUrl, res, ctx, errors)
+  if (decode === undefined) return Effect.succeed(undefined as A)
+  const text = res.unsafeText()
+  let json: unknown
+  try {
+    json = text === "" ? null : JSON.parse(text)
+  } catch {
+    return Effect.fail(malformed(vaultUrl, res, ctx, "not JSON"))
+  }
+  const decoded = decode(json)
+  return decoded._tag === "Right" ? Effect.succeed(decoded.right) : Effect.fail(malformed(vaultUrl, res, ctx, decoded.left))
 }
 
-/** Expect a status with no interesting body. */
-export const expectStatus = (
-  vaultUrl: string,
-  res: HttpClientResponse.HttpClientResponse,
-  ctx: Ctx,
-  expected: ReadonlyArray<number>
-) =>
-  expected.includes(res.status) ? drain(res) : failForStatus(vaultUrl, res, ctx)
+const malformed = (vaultUrl: string, res: Response, ctx: Ctx, message: string) =>
+  new SecretError.MalformedResponse({
+    vault: vaultUrl,
+    name: ctx.name,
+    status: res.status,
+    requestId: requestIdOf(res),
+    message: `${ctx.operation}: unexpected response body: ${message}`
+  })

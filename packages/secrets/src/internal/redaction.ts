@@ -218,6 +218,18 @@ export type Execute = (
 ) => Effect.Effect<SafeResponse, HttpClientError.HttpClientError>
 
 /**
+ * The `SafeResponse` that {@link wrap} built, from under the platform's own response wrapper (`HttpClient.make`
+ * returns an interruptible proxy whose `original` is ours), or rebuilt from its buffered text.
+ */
+const safeOf = (res: HttpClientResponse.HttpClientResponse): Effect.Effect<SafeResponse, HttpClientError.ResponseError> => {
+  if (res instanceof SafeResponse) return Effect.succeed(res)
+  const original = (res as { readonly original?: unknown }).original
+  if (original instanceof SafeResponse) return Effect.succeed(original)
+  return Effect.map(res.text, (text) =>
+    new SafeResponse(() => res.request, res.status, res.headers, encoder.encode(text), text, res.cookies, res.remoteAddress))
+}
+
+/**
  * The pipeline's way to send on `http`: a lean client's buffered exchange as is (no span, no streaming
  * response), any other client through {@link wrap}.
  */
@@ -225,7 +237,7 @@ export const executor = (http: HttpClient.HttpClient): Execute => {
   const exchange = leanClients.get(http)
   if (exchange === undefined) {
     const wrapped = wrap(http)
-    return (request) => wrapped.execute(request) as Effect.Effect<SafeResponse, HttpClientError.HttpClientError>
+    return (request) => Effect.flatMap(wrapped.execute(request), safeOf)
   }
   return (request) =>
     Effect.withFiberRuntime((fiber) => {

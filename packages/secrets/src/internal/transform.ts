@@ -275,7 +275,7 @@ export const DeletedSecretFromBundle: Schema.Schema<DeletedSecret, typeof Wire.D
   "DeletedSecretFromBundle"
 )
 
-interface Page<A> {
+export interface Page<A> {
   readonly value: ReadonlyArray<A>
   readonly nextLink?: string
 }
@@ -321,6 +321,59 @@ export const DeletedSecretPage: Schema.Schema<Page<DeletedSecret>, unknown> = ha
   (p) => p,
   cannotEncodePages,
   "DeletedSecretPage"
+)
+
+// ---------------------------------------------------------------------------------------------------------
+// Decoders for the client's hot path: the same one-pass functions as the schemas above, without the
+// ParseResult machinery around them on success. A failure is described exactly as `Schema` would report it
+// (paths and issue kinds only: the input may hold a value).
+
+/** JSON → model, or a description of what is wrong (paths and issue kinds, never values). */
+export type Decoder<A> = (u: unknown) => Either.Either<A, string>
+
+/** The first issues of a ParseIssue as `path: Kind`; what MalformedResponse messages show. */
+export const describeIssue = (issue: ParseResult.ParseIssue): string =>
+  ParseResult.ArrayFormatter.formatIssueSync(issue)
+    .slice(0, 5)
+    .map((i) => `${i.path.length === 0 ? "<root>" : i.path.join(".")}: ${i._tag}`)
+    .join("; ")
+
+const decoderOf = <A>(
+  decode: (u: unknown, ast: AST.AST) => Either.Either<A, Failure>,
+  schema: Schema.Schema<any, any>
+): Decoder<A> => {
+  const ast = schema.ast
+  return (u) => {
+    const r = decode(u, ast)
+    return Either.isRight(r) ? Either.right(r.right) : Either.left(describeIssue(toIssue(r.left)))
+  }
+}
+
+/** Any schema as a {@link Decoder} (for the rare bodies without a hand-written decoder). */
+export const decoderFromSchema = <A, I>(schema: Schema.Schema<A, I>): Decoder<A> => {
+  const decode = Schema.decodeUnknownEither(schema)
+  return (u) => Either.mapLeft(decode(u), (e) => describeIssue(e.issue))
+}
+
+export const decodeSecret: Decoder<KeyVaultSecret> = decoderOf(
+  (u, ast) => decodeItem(u, false, secretFromChecked, [], ast),
+  KeyVaultSecretFromBundle
+)
+export const decodeProperties: Decoder<SecretProperties> = decoderOf(
+  (u, ast) => decodeItem(u, false, (_, p) => Either.right(p), [], ast),
+  SecretPropertiesFromBundle
+)
+export const decodeDeleted: Decoder<DeletedSecret> = decoderOf(
+  (u, ast) => decodeItem(u, true, (w, p) => Either.right(deletedFromChecked(w, p)), [], ast),
+  DeletedSecretFromBundle
+)
+export const decodeSecretPage: Decoder<Page<SecretProperties>> = decoderOf(
+  (u, ast) => decodePage(u, false, (_, p) => Either.right(p), ast),
+  SecretPage
+)
+export const decodeDeletedPage: Decoder<Page<DeletedSecret>> = decoderOf(
+  (u, ast) => decodePage(u, true, (w, p) => Either.right(deletedFromChecked(w, p)), ast),
+  DeletedSecretPage
 )
 
 /** base64url (with or without padding) → bytes. */

@@ -1,5 +1,6 @@
 /**
- * Client-side argument checks, run before any request is sent.
+ * Client-side argument checks, run before any request is sent. Each returns the error, or `undefined` when
+ * the argument is fine: plain functions, so an operation checks its input without an Effect step per check.
  */
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
@@ -22,7 +23,7 @@ const versionPattern = /^[0-9a-zA-Z-]*$/
 const invalid = (vault: string, name: string | undefined, argument: string, message: string) =>
   new SecretError.InvalidArgument({ vault, name, argument, message })
 
-export const name = (vault: string, n: string): Effect.Effect<void, SecretError.InvalidArgument> => {
+export const name = (vault: string, n: string): SecretError.InvalidArgument | undefined => {
   if (typeof n !== "string" || n.length === 0) {
     return invalid(vault, undefined, "name", "The secret name must not be empty.")
   }
@@ -37,20 +38,20 @@ export const name = (vault: string, n: string): Effect.Effect<void, SecretError.
       `Invalid secret name '${n.slice(0, 127)}': only 0-9, a-z, A-Z and '-' are allowed.`
     )
   }
-  return Effect.void
+  return undefined
 }
 
-export const version = (vault: string, n: string, v: string | undefined): Effect.Effect<void, SecretError.InvalidArgument> =>
+export const version = (vault: string, n: string, v: string | undefined): SecretError.InvalidArgument | undefined =>
   v === undefined || versionPattern.test(v)
-    ? Effect.void
+    ? undefined
     : invalid(vault, n, "version", `Invalid secret version: only 0-9, a-z, A-Z and '-' are allowed.`)
 
-export const value = (vault: string, n: string, v: string): Effect.Effect<void, SecretError.InvalidArgument> => {
+export const value = (vault: string, n: string, v: string): SecretError.InvalidArgument | undefined => {
   const bytes = Buffer.byteLength(v, "utf8")
   // The message states the size only; the value itself never goes into an error.
   return bytes > limits.maxValueBytes
     ? invalid(vault, n, "value", `The secret value is ${bytes} bytes; Key Vault allows at most ${limits.maxValueBytes}.`)
-    : Effect.void
+    : undefined
 }
 
 export interface PropertyInput {
@@ -62,7 +63,7 @@ export interface PropertyInput {
 
 const millis = (d: DateTime.DateTime | Date) => d instanceof Date ? d.getTime() : DateTime.toEpochMillis(d)
 
-export const properties = (vault: string, n: string, p: PropertyInput): Effect.Effect<void, SecretError.InvalidArgument> => {
+export const properties = (vault: string, n: string, p: PropertyInput): SecretError.InvalidArgument | undefined => {
   if (p.contentType !== undefined && p.contentType.length > limits.maxContentTypeLength) {
     return invalid(vault, n, "contentType", `contentType is ${p.contentType.length} characters; at most ${limits.maxContentTypeLength} are allowed.`)
   }
@@ -88,12 +89,12 @@ export const properties = (vault: string, n: string, p: PropertyInput): Effect.E
   if (p.notBefore !== undefined && p.expiresOn !== undefined && millis(p.notBefore) > millis(p.expiresOn)) {
     return invalid(vault, n, "notBefore", "notBefore is after expiresOn; the secret would never be valid.")
   }
-  return Effect.void
+  return undefined
 }
 
-export const maxPageSize = (vault: string, size: number | undefined): Effect.Effect<void, SecretError.InvalidArgument> =>
+export const maxPageSize = (vault: string, size: number | undefined): SecretError.InvalidArgument | undefined =>
   size === undefined || (Number.isInteger(size) && size >= 1 && size <= limits.maxPageSize)
-    ? Effect.void
+    ? undefined
     : invalid(vault, undefined, "maxPageSize", `maxPageSize must be an integer in 1..${limits.maxPageSize}.`)
 
 /** A polling interval (watch, config refresh): finite and at least 1 second, so a typo cannot hammer the vault. */
