@@ -36,6 +36,11 @@ export const compileSecrets = async (srcDir: string, name: string): Promise<stri
  * client processes it forks.
  */
 export const compileForBench = async (): Promise<void> => {
+  // BENCH_SKIP_COMPILE=1: keep bench/.cache/secrets-js as it is (for experiments on the compiled files).
+  if (process.env.BENCH_SKIP_COMPILE === "1") {
+    process.env.BENCH_OURS_JS = path.join(repoRoot, "bench/.cache/secrets-js")
+    return
+  }
   process.env.BENCH_OURS_JS = await compileSecrets(path.join(repoRoot, "packages/secrets/src"), "secrets-js")
   const baseline = process.env.BENCH_BASELINE_SRC
   if (baseline !== undefined) process.env.BENCH_BASELINE_JS = await compileSecrets(path.resolve(baseline), "baseline-js")

@@ -1,7 +1,7 @@
 /**
  * CPU profile of one client on one scenario against the static responder, measured part only:
  *
- *   node --import tsx bench/profile.ts <client> <get|set|list10k> [ops]
+ *   node --import tsx bench/profile.ts <client> <get|set|list200|list10k> [ops]
  *
  * Warms up, then records a V8 CPU profile (node:inspector) around `ops` operations, writes it to
  * bench/.cache/<client>-<scenario>.cpuprofile (open in Chrome DevTools) and prints the top self-time
@@ -33,7 +33,7 @@ const area = (url: string): string => {
 
 const main = async () => {
   const [id, scenario, opsArg] = process.argv.slice(2)
-  if (id === undefined || !isClientId(id)) throw new Error("usage: profile.ts <client> <get|set|list10k> [ops]")
+  if (id === undefined || !isClientId(id)) throw new Error("usage: profile.ts <client> <get|set|list200|list10k> [ops]")
   const ops = Number(opsArg ?? (scenario === "list10k" ? 3 : 3000))
   // Compiled JS, as users run it (bench/compile.ts); BENCH_PROFILE_SOURCES=1 profiles the TypeScript sources.
   if (process.env.BENCH_PROFILE_SOURCES !== "1") await compileForBench()
@@ -47,7 +47,7 @@ const main = async () => {
         : scenario === "set"
         ? client.set("bench-00000", "v".repeat(64), n)
         : client.list(n)
-    await run(scenario === "list10k" ? 2 : 3000)
+    await run(scenario === "list10k" ? 2 : scenario === "list200" ? 50 : 3000)
     const session = new inspector.Session()
     session.connect()
     await session.post("Profiler.enable")

@@ -307,8 +307,8 @@ class BufferingHandler implements Undici.Dispatcher.DispatchHandler {
   private chunks: Array<Uint8Array> = []
   private size = 0
   constructor(
-    private readonly sanitized: () => HttpClientRequest.HttpClientRequest,
-    private readonly done: (effect: Effect.Effect<Redaction.SafeResponse, HttpClientError.RequestError>) => void
+    private sanitized: () => HttpClientRequest.HttpClientRequest,
+    private done: ((effect: Effect.Effect<Redaction.SafeResponse, HttpClientError.RequestError>) => void) | undefined
   ) {}
   interrupt() {
     this.interrupted = true
@@ -327,7 +327,6 @@ class BufferingHandler implements Undici.Dispatcher.DispatchHandler {
     this.size += chunk.byteLength
   }
   onResponseEnd() {
-    if (this.interrupted) return
     const chunks = this.chunks
     let body: Uint8Array
     if (chunks.length === 1) {
@@ -340,12 +339,28 @@ class BufferingHandler implements Undici.Dispatcher.DispatchHandler {
         at += c.byteLength
       }
     }
-    this.done(Effect.succeed(new Redaction.SafeResponse(this.sanitized, this.status, this.headers, body)))
+    this.finish(Effect.succeed(new Redaction.SafeResponse(this.sanitized, this.status, this.headers, body)))
   }
   onResponseError(_: Undici.Dispatcher.DispatchController | undefined, error: Error) {
-    if (this.interrupted) return
-    this.done(Effect.fail(new HttpClientError.RequestError({ request: this.sanitized(), reason: "Transport", cause: error })))
+    this.finish(Effect.fail(new HttpClientError.RequestError({ request: this.sanitized(), reason: "Transport", cause: error })))
   }
+  /**
+   * Hand the outcome over once, then drop every reference: undici keeps finished requests (and so their
+   * handlers) in its queue for a while, and a handler must not keep a body, a request or a fiber alive.
+   */
+  private finish(outcome: Effect.Effect<Redaction.SafeResponse, HttpClientError.RequestError>) {
+    const done = this.done
+    this.done = undefined
+    this.chunks = []
+    this.headers = {}
+    this.controller = undefined
+    this.sanitized = released
+    if (done !== undefined && !this.interrupted) done(outcome)
+  }
+}
+
+const released = (): HttpClientRequest.HttpClientRequest => {
+  throw new Error("released")
 }
 
 /** `scheme://host[:port]` and the rest, without a URL parser for the plain absolute URLs the SDK builds. */

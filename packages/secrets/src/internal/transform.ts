@@ -116,7 +116,8 @@ const construct = <C>(Class: { readonly prototype: C; readonly fields: Schema.St
       (ast._tag === "PropertySignatureDeclaration" ? ast.defaultValue : ast.to.defaultValue) !== undefined
     if (withDefault) throw new Error("construct: a field with a constructor default needs the class constructor")
   }
-  return (props: object): C => Object.assign(Object.create(Class.prototype as object) as C & object, props)
+  // The literal becomes the instance (its prototype set): no second object, no copy of every field.
+  return (props: object): C => Object.setPrototypeOf(props, Class.prototype as object) as C
 }
 const makeProperties = construct(SecretProperties)
 const makeSecret = construct(KeyVaultSecret)
@@ -131,27 +132,30 @@ const propertiesFromChecked = (w: Json): Either.Either<SecretProperties, string>
   const ident = Identifier.parse(id)
   if ("invalid" in ident) return Either.left(Identifier.invalidMessage(ident.sourceId, ident.invalid))
   const a: Json = isStructInput(w.attributes) ? w.attributes : {}
-  return Either.right(
-    makeProperties({
-      vaultUrl: ident.vaultUrl,
-      name: ident.name,
-      version: ident.version,
-      id,
-      contentType: opt(w.contentType),
-      enabled: opt(a.enabled),
-      notBefore: fromEpoch(opt(a.nbf)),
-      expiresOn: fromEpoch(opt(a.exp)),
-      createdOn: fromEpoch(opt(a.created)),
-      updatedOn: fromEpoch(opt(a.updated)),
-      // Checked above (string values only) and fresh from JSON.parse: no copy needed.
-      tags: opt<{ readonly [k: string]: string }>(w.tags) ?? {},
-      recoverableDays: opt(a.recoverableDays),
-      recoveryLevel: opt(a.recoveryLevel),
-      managed: opt(w.managed),
-      certificateKeyId: opt(w.kid),
-      previousVersion: opt(w.previousVersion)
-    }) // every field was checked above: re-validating costs ~50x the check (see bench/)
-  )
+  const created = opt<number>(a.created)
+  const updated = opt<number>(a.updated)
+  const createdOn = fromEpoch(created)
+  // Every field was checked above: re-validating costs ~50x the check (see bench/). Built in place (no
+  // intermediate object), and a version never updated shares one DateTime for both dates (they are immutable).
+  return Either.right(makeProperties({
+    vaultUrl: ident.vaultUrl,
+    name: ident.name,
+    version: ident.version,
+    id,
+    contentType: opt(w.contentType),
+    enabled: opt(a.enabled),
+    notBefore: fromEpoch(opt(a.nbf)),
+    expiresOn: fromEpoch(opt(a.exp)),
+    createdOn,
+    updatedOn: updated === created ? createdOn : fromEpoch(updated),
+    // Checked above (string values only) and fresh from JSON.parse: no copy needed.
+    tags: opt<{ readonly [k: string]: string }>(w.tags) ?? {},
+    recoverableDays: opt(a.recoverableDays),
+    recoveryLevel: opt(a.recoveryLevel),
+    managed: opt(w.managed),
+    certificateKeyId: opt(w.kid),
+    previousVersion: opt(w.previousVersion)
+  }))
 }
 
 const deletedFromChecked = (w: Json, properties: SecretProperties) =>
