@@ -13,6 +13,10 @@
  * the service's `Retry-After`; a 429 pauses every refresh of the cache. Size is bounded (least recently read is
  * evicted), and hits, misses, stale reads and refresh failures are Effect `Metric`s.
  *
+ * A read of the vault is shared by every reader that wants it, so it runs with the cache's own context (the one
+ * the cache was built in: its `RetryPolicy`, `SecretClient.withRequestOptions`, log annotations), never with
+ * that of the reader who happened to start it.
+ *
  * @example
  * ```ts
  * import { Credential, SecretCache, SecretClient } from "@effect-keyvault/secrets"
@@ -86,7 +90,9 @@ export interface Options {
    * How long past its TTL a value is still served while refreshing it fails (stale-on-error). After that the
    * read waits for the vault and fails with its error. Default: 24 hours. `NotFound` and `Forbidden` with
    * `disabled` (`SecretDisabled`) are authoritative: a deleted or disabled secret is never served stale (a
-   * disabled one drops the entry and the read fails with that `Forbidden`).
+   * disabled one drops the entry and the read fails with that `Forbidden`). While refreshes fail, a read is
+   * answered at once, so the read that starts a refresh still gets the stale value even if that refresh then
+   * finds the secret disabled; every read after it fails.
    *
    * @since 0.2.0
    */
@@ -185,6 +191,8 @@ export interface Service {
   /**
    * The secret (latest, or `version`): from memory when cached, otherwise from the vault. A value near expiry
    * is refreshed in the background; one past expiry is served stale (up to `maxStale`) when the vault fails.
+   * The vault is read with the cache's context: settings given to this call only (`withRequestOptions`, a
+   * `RetryPolicy` provided around it) do not apply, since other readers may share the read.
    */
   readonly get: (
     name: string,
@@ -273,8 +281,10 @@ interface Ticket {
 const noTags: ReadonlyArray<never> = []
 
 /**
- * Build a cache over the `SecretClient` in context. Background refreshes run in the surrounding `Scope` and
- * are interrupted when it closes.
+ * Build a cache over the `SecretClient` in context. Vault reads (shared loads, background refreshes) run in the
+ * surrounding `Scope`, and are interrupted when it closes, with the context `make` runs in: a `RetryPolicy` or
+ * `SecretClient.withRequestOptions` around `make` applies to every read of the cache, a reader's own does not.
+ * They run without a parent span.
  *
  * @example
  * ```ts
@@ -631,6 +641,8 @@ export const layer = (options?: Options): Layer.Layer<SecretCache, never, Secret
 /**
  * A `SecretClient` whose writes invalidate `cache`: after `setSecret`, `updateSecretProperties`, delete,
  * purge, recover and restore of a name (whether they succeed or fail), the next cached read goes to the vault.
+ * The pollers of `beginDeleteSecret` and `beginRecoverDeletedSecret` invalidate again when they complete
+ * (`poll` answering `true`, or `pollUntilDone`): until then a recovering secret still reads as `NotFound`.
  * Reads and listings pass through unchanged.
  *
  * @example
