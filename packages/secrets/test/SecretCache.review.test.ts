@@ -1,6 +1,6 @@
 import { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Redacted, TestClock } from "effect"
+import { Effect, Fiber, Layer, Option, Redacted, TestClock, Tracer } from "effect"
 import { TestVault } from "../../emulator/src/index.js"
 import { RetryPolicy, SecretCache, SecretClient, SecretError } from "../src/index.js"
 import { footprints } from "../src/internal/cacheFootprint.js"
@@ -144,6 +144,27 @@ describe("SecretCache (review findings)", () => {
       assert.deepStrictEqual(statuses, [503, 401, 200], "the 503, then the retry (challenge, authorized read)")
       assert.strictEqual(yield* getCalls, 1, "one shared read")
     }).pipe(Effect.provide(SecretCache.layer().pipe(Layer.provideMerge(vault)))))
+
+  it.effect("a shared read is traced as its own root span, under neither the cache's build nor a reader", () =>
+    Effect.gen(function*() {
+      const spans: Array<Tracer.Span> = []
+      const base = yield* Effect.tracer
+      const tracer = Tracer.make({
+        span: (...args) => {
+          const span = base.span(...args)
+          spans.push(span)
+          return span
+        },
+        context: (f, fiber) => base.context(f, fiber)
+      })
+      yield* Effect.gen(function*() {
+        const cache = yield* SecretCache.make().pipe(Effect.withSpan("build"))
+        yield* cache.get("db-password").pipe(Effect.withSpan("reader"))
+      }).pipe(Effect.scoped, Effect.withTracer(tracer))
+      const get = spans.find((span) => span.name === "SecretClient.getSecret")
+      assert.isDefined(get)
+      assert.isTrue(Option.isNone(get!.parent), "a root span")
+    }).pipe(Effect.provide(vault)))
 
   it.effect("beginRecoverDeletedSecret: a NotFound read during the recovery is dropped when the poller completes", () =>
     Effect.gen(function*() {
