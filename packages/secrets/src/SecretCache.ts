@@ -665,18 +665,27 @@ export const invalidating = (cache: Service) => (client: SecretClient.Service): 
   const after = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>) => Effect.ensuring(effect, cache.invalidate(name))
   // A delete or recover changes what reads see when it completes, not when it starts (a recovering secret
   // answers 404 until then): a read in between may cache that. So the poller invalidates again once it
-  // reports completion, whether by `poll` or `pollUntilDone`.
-  const untilDone = <A, E>(poller: Poller.Poller<A, E>): Poller.Poller<A, E> => ({
-    operation: poller.operation,
-    name: poller.name,
-    get result() {
-      return poller.result
-    },
-    poll: Effect.tap(poller.poll, (done) => done ? cache.invalidate(poller.name) : Effect.void),
-    pollUntilDone: after(poller.name, poller.pollUntilDone),
-    state: poller.state,
-    serialize: poller.serialize
-  })
+  // reports completion, whether by `poll` or `pollUntilDone` (once: polling a finished poller again does not
+  // drop what was read since).
+  const untilDone = <A, E>(poller: Poller.Poller<A, E>): Poller.Poller<A, E> => {
+    let settled = false
+    const settle = Effect.suspend(() => {
+      if (settled) return Effect.void
+      settled = true
+      return cache.invalidate(poller.name)
+    })
+    return {
+      operation: poller.operation,
+      name: poller.name,
+      get result() {
+        return poller.result
+      },
+      poll: Effect.tap(poller.poll, (done) => done ? settle : Effect.void),
+      pollUntilDone: Effect.tap(poller.pollUntilDone, () => settle),
+      state: poller.state,
+      serialize: poller.serialize
+    }
+  }
   const begin = <A, E, E2>(name: string, effect: Effect.Effect<Poller.Poller<A, E>, E2>) =>
     Effect.map(after(name, effect), untilDone)
   return {

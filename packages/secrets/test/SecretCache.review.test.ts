@@ -194,6 +194,12 @@ describe("SecretCache (review findings)", () => {
       assert.isTrue(yield* second.poll)
       assert.strictEqual(Redacted.value((yield* cache.get("db-password")).value), "v1")
       assert.strictEqual(second.result.name, "db-password")
+      // Polling the finished poller again does not drop what was read since.
+      const calls = yield* getCalls
+      assert.isTrue(yield* second.poll)
+      yield* second.pollUntilDone
+      yield* cache.get("db-password")
+      assert.strictEqual(yield* getCalls, calls, "still cached")
     }).pipe(Effect.provide(SecretCache.layerWithClient().pipe(Layer.provideMerge(vault)))))
 
   // Finding 4 is not fixed (see the maxStale docs): while refreshes fail, a read is answered at once, so the read
