@@ -13,6 +13,10 @@
  * the service's `Retry-After`; a 429 pauses every refresh of the cache. Size is bounded (least recently read is
  * evicted), and hits, misses, stale reads and refresh failures are Effect `Metric`s.
  *
+ * A read of the vault is shared by every reader that wants it, so it runs with the cache's own context (the one
+ * the cache was built in: its `RetryPolicy`, `SecretClient.withRequestOptions`, log annotations), never with
+ * that of the reader who happened to start it.
+ *
  * @example
  * ```ts
  * import { Credential, SecretCache, SecretClient } from "@effect-keyvault/secrets"
@@ -45,7 +49,10 @@ import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Random from "effect/Random"
 import type * as Scope from "effect/Scope"
+import * as Tracer from "effect/Tracer"
+import { footprints } from "./internal/cacheFootprint.js"
 import type { KeyVaultSecret } from "./KeyVaultSecret.js"
+import type * as Poller from "./Poller.js"
 import * as SecretClient from "./SecretClient.js"
 import * as SecretError from "./SecretError.js"
 
@@ -83,7 +90,9 @@ export interface Options {
    * How long past its TTL a value is still served while refreshing it fails (stale-on-error). After that the
    * read waits for the vault and fails with its error. Default: 24 hours. `NotFound` and `Forbidden` with
    * `disabled` (`SecretDisabled`) are authoritative: a deleted or disabled secret is never served stale (a
-   * disabled one drops the entry and the read fails with that `Forbidden`).
+   * disabled one drops the entry and the read fails with that `Forbidden`). While refreshes fail, a read is
+   * answered at once, so the read that starts a refresh still gets the stale value even if that refresh then
+   * finds the secret disabled; every read after it fails.
    *
    * @since 0.2.0
    */
@@ -182,6 +191,8 @@ export interface Service {
   /**
    * The secret (latest, or `version`): from memory when cached, otherwise from the vault. A value near expiry
    * is refreshed in the background; one past expiry is served stale (up to `maxStale`) when the vault fails.
+   * The vault is read with the cache's context: settings given to this call only (`withRequestOptions`, a
+   * `RetryPolicy` provided around it) do not apply, since other readers may share the read.
    */
   readonly get: (
     name: string,
@@ -262,11 +273,18 @@ interface Entry {
   refreshing: Fiber.Fiber<void> | undefined
 }
 
+/** A read in flight; `superseded` once the name is invalidated, so that it does not store what it got. */
+interface Ticket {
+  superseded: boolean
+}
+
 const noTags: ReadonlyArray<never> = []
 
 /**
- * Build a cache over the `SecretClient` in context. Background refreshes run in the surrounding `Scope` and
- * are interrupted when it closes.
+ * Build a cache over the `SecretClient` in context. Vault reads (shared loads, background refreshes) run in the
+ * surrounding `Scope`, and are interrupted when it closes, with the context `make` runs in: a `RetryPolicy` or
+ * `SecretClient.withRequestOptions` around `make` applies to every read of the cache, a reader's own does not.
+ * They run without a parent span.
  *
  * @example
  * ```ts
@@ -291,6 +309,13 @@ export const make = (
     const client = yield* SecretClient.SecretClient
     const refreshes = yield* FiberSet.make<void, never>()
     const loads = yield* FiberSet.make<KeyVaultSecret, Failure>()
+    // Shared work (a read that every concurrent reader joins, a background refresh) runs with the context the
+    // cache is built with (its RetryPolicy, request options, log annotations), never with that of the reader
+    // that happened to start it. The parent span is left out: loads are not children of the layer's build.
+    const ownContext = <A>(effect: Effect.Effect<A>) =>
+      Effect.mapInputContext(effect, (context: Context.Context<never>) => Context.omit(Tracer.ParentSpan)(context))
+    const runLoad = yield* ownContext(FiberSet.runtime(loads)<never>())
+    const runRefresh = yield* ownContext(FiberSet.runtime(refreshes)<never>())
     const ttl = Duration.toMillis(Duration.decode(options.timeToLive ?? "8 hours"))
     const notFoundTtl = Duration.toMillis(Duration.decode(options.notFoundTimeToLive ?? "1 minute"))
     const maxStale = Duration.toMillis(Duration.decode(options.maxStale ?? "24 hours"))
@@ -303,16 +328,30 @@ export const make = (
 
     const entries = new Map<string, Entry>()
     const inflight = new Map<string, Fiber.Fiber<KeyVaultSecret, Failure>>()
-    // Bumped by invalidate: a read that started before it must not store what it got.
-    const generations = new Map<string, number>()
-    let generationAll = 0
+    // One ticket per load or refresh in flight, by lower-case name. invalidate marks the name's tickets so that a
+    // read that started before it does not store what it got; a ticket leaves when its read ends, so this holds
+    // only names with a read in flight (a stamp per name ever invalidated would grow without bound).
+    const tickets = new Map<string, Set<Ticket>>()
     let tick = 0
     // A 429 seen by any read pauses every refresh of this cache until then (the vault limit is shared).
     let throttledUntil = 0
     let lastThrottled: SecretError.Throttled | undefined
     const counts = { hits: 0, misses: 0, stale: 0, refreshFailures: 0, evictions: 0 }
 
-    const generationOf = (name: string) => generationAll * 1_000_003 + (generations.get(name.toLowerCase()) ?? 0)
+    const issue = (name: string): Ticket => {
+      const lower = name.toLowerCase()
+      const ticket: Ticket = { superseded: false }
+      const set = tickets.get(lower)
+      if (set === undefined) tickets.set(lower, new Set([ticket]))
+      else set.add(ticket)
+      return ticket
+    }
+    const release = (name: string, ticket: Ticket) => {
+      const lower = name.toLowerCase()
+      const set = tickets.get(lower)
+      // After an invalidate the name's set may be a newer one, without this ticket: deleting is then a no-op.
+      if (set !== undefined && set.delete(ticket) && set.size === 0) tickets.delete(lower)
+    }
 
     const backoffMs = (failures: number, error: Failure | undefined) =>
       Effect.map(Random.nextRange(0.5, 1), (r) => {
@@ -416,15 +455,16 @@ export const make = (
 
     const load = (key: string, name: string, version: string | undefined) =>
       Effect.suspend(() => {
-        const generation = generationOf(name)
+        const ticket = issue(name)
         return fetchMiss(name, version).pipe(
-          Effect.tap((secret) => generation === generationOf(name) ? store(key, name, version, secret) : Effect.void),
+          Effect.tap((secret) => ticket.superseded ? Effect.void : store(key, name, version, secret)),
           Effect.tapError((e) =>
-            e._tag === "NotFound" && generation === generationOf(name) ? store(key, name, version, e) : Effect.void
+            e._tag === "NotFound" && !ticket.superseded ? store(key, name, version, e) : Effect.void
           ),
           // Only our own slot: after an invalidate, a newer read of the key may hold it.
           Effect.ensuring(Effect.fiberIdWith((id) =>
             Effect.sync(() => {
+              release(name, ticket)
               const current = inflight.get(key)
               if (current !== undefined && Equal.equals(current.id(), id)) inflight.delete(key)
             })
@@ -442,14 +482,11 @@ export const make = (
       Effect.suspend(() => {
         const running = inflight.get(key)
         if (running !== undefined) return Fiber.join(running)
-        // The read runs in the cache's scope: a reader that is interrupted does not cancel it for the others.
-        return Effect.flatMap(
-          FiberSet.run(loads, load(key, name, version)),
-          (fiber) => {
-            if (fiber.unsafePoll() === null) inflight.set(key, fiber)
-            return Fiber.join(fiber)
-          }
-        )
+        // The read runs in the cache's scope and context: a reader that is interrupted does not cancel it for
+        // the others, and its per-call settings do not apply to them.
+        const fiber = runLoad(load(key, name, version))
+        if (fiber.unsafePoll() === null) inflight.set(key, fiber)
+        return Fiber.join(fiber)
       })
 
     const miss = (key: string, name: string, version: string | undefined) =>
@@ -462,12 +499,12 @@ export const make = (
     // secret (Forbidden, SecretDisabled) drops it: both are authoritative, never served stale.
     const refresh = (key: string, entry: Entry): Effect.Effect<void> =>
       Effect.suspend(() => {
-        const generation = generationOf(entry.name)
+        const ticket = issue(entry.name)
         return fetchOnce(entry.name, entry.version, Number.POSITIVE_INFINITY).pipe(
-          Effect.flatMap((secret) => generation === generationOf(entry.name) ? store(key, entry.name, entry.version, secret) : Effect.void),
+          Effect.flatMap((secret) => ticket.superseded ? Effect.void : store(key, entry.name, entry.version, secret)),
           Effect.catchAll((error) =>
             Effect.gen(function*() {
-              if (generation !== generationOf(entry.name) || entries.get(key) !== entry) return
+              if (ticket.superseded || entries.get(key) !== entry) return
               if (error._tag === "NotFound") return yield* store(key, entry.name, entry.version, error)
               if (error._tag === "Forbidden" && error.disabled) {
                 entry.revoked = error
@@ -482,6 +519,7 @@ export const make = (
             })
           ),
           Effect.ensuring(Effect.sync(() => {
+            release(entry.name, ticket)
             entry.refreshing = undefined
           }))
         )
@@ -490,7 +528,8 @@ export const make = (
     const startRefresh = (key: string, entry: Entry, now: number): Effect.Effect<Fiber.Fiber<void> | undefined> => {
       if (entry.refreshing !== undefined) return Effect.succeed(entry.refreshing)
       if (now < entry.nextAttemptAt || now < throttledUntil) return Effect.succeed(undefined)
-      return Effect.map(FiberSet.run(refreshes, refresh(key, entry)), (fiber) => {
+      return Effect.sync(() => {
+        const fiber = runRefresh(refresh(key, entry))
         // The fiber may already be done (and have cleared `refreshing`) when run returns.
         if (fiber.unsafePoll() === null) entry.refreshing = fiber
         return fiber
@@ -550,22 +589,29 @@ export const make = (
     const invalidate = (name: string) =>
       Effect.sync(() => {
         const lower = name.toLowerCase()
-        generations.set(lower, (generations.get(lower) ?? 0) + 1)
+        const superseded = tickets.get(lower)
+        if (superseded !== undefined) {
+          for (const ticket of superseded) ticket.superseded = true
+          tickets.delete(lower)
+        }
         const prefix = `${lower}/`
         for (const k of [...entries.keys()]) if (k.startsWith(prefix)) entries.delete(k)
         for (const k of [...inflight.keys()]) if (k.startsWith(prefix)) inflight.delete(k)
       })
 
-    return SecretCache.of({
+    const service = SecretCache.of({
       get,
       invalidate,
       invalidateAll: Effect.sync(() => {
-        generationAll++
+        for (const set of tickets.values()) for (const ticket of set) ticket.superseded = true
+        tickets.clear()
         entries.clear()
         inflight.clear()
       }),
       stats: Effect.sync(() => ({ ...counts, size: entries.size }))
     })
+    footprints.set(service, () => ({ entries: entries.size, inflight: inflight.size, names: tickets.size }))
+    return service
   })
 
 /**
@@ -595,6 +641,8 @@ export const layer = (options?: Options): Layer.Layer<SecretCache, never, Secret
 /**
  * A `SecretClient` whose writes invalidate `cache`: after `setSecret`, `updateSecretProperties`, delete,
  * purge, recover and restore of a name (whether they succeed or fail), the next cached read goes to the vault.
+ * The pollers of `beginDeleteSecret` and `beginRecoverDeletedSecret` invalidate again when they complete
+ * (`poll` answering `true`, or `pollUntilDone`): until then a recovering secret still reads as `NotFound`.
  * Reads and listings pass through unchanged.
  *
  * @example
@@ -615,15 +663,40 @@ export const layer = (options?: Options): Layer.Layer<SecretCache, never, Secret
  */
 export const invalidating = (cache: Service) => (client: SecretClient.Service): SecretClient.Service => {
   const after = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>) => Effect.ensuring(effect, cache.invalidate(name))
+  // A delete or recover changes what reads see when it completes, not when it starts (a recovering secret
+  // answers 404 until then): a read in between may cache that. So the poller invalidates again once it
+  // reports completion, whether by `poll` or `pollUntilDone` (once: polling a finished poller again does not
+  // drop what was read since).
+  const untilDone = <A, E>(poller: Poller.Poller<A, E>): Poller.Poller<A, E> => {
+    let settled = false
+    const settle = Effect.suspend(() => {
+      if (settled) return Effect.void
+      settled = true
+      return cache.invalidate(poller.name)
+    })
+    return {
+      operation: poller.operation,
+      name: poller.name,
+      get result() {
+        return poller.result
+      },
+      poll: Effect.tap(poller.poll, (done) => done ? settle : Effect.void),
+      pollUntilDone: Effect.tap(poller.pollUntilDone, () => settle),
+      state: poller.state,
+      serialize: poller.serialize
+    }
+  }
+  const begin = <A, E, E2>(name: string, effect: Effect.Effect<Poller.Poller<A, E>, E2>) =>
+    Effect.map(after(name, effect), untilDone)
   return {
     ...client,
     setSecret: (name, value, options) => after(name, client.setSecret(name, value, options)),
     updateSecretProperties: (name, options) => after(name, client.updateSecretProperties(name, options)),
     deleteSecret: (name) => after(name, client.deleteSecret(name)),
-    beginDeleteSecret: (name, options) => after(name, client.beginDeleteSecret(name, options)),
+    beginDeleteSecret: (name, options) => begin(name, client.beginDeleteSecret(name, options)),
     purgeDeletedSecret: (name) => after(name, client.purgeDeletedSecret(name)),
     recoverDeletedSecret: (name) => after(name, client.recoverDeletedSecret(name)),
-    beginRecoverDeletedSecret: (name, options) => after(name, client.beginRecoverDeletedSecret(name, options)),
+    beginRecoverDeletedSecret: (name, options) => begin(name, client.beginRecoverDeletedSecret(name, options)),
     restoreSecretBackup: (backup) =>
       Effect.tap(client.restoreSecretBackup(backup), (properties) => cache.invalidate(properties.name))
   }
