@@ -156,6 +156,22 @@ const sanitizeError = (
       description: error.description
     })
 
+/** One turn of the event loop (the check phase), interruptible. */
+const nextMacrotask: Effect.Effect<void> = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
+/**
+ * After a 401 (the challenge to a client's first, unauthenticated request, or a CAE claims challenge) the
+ * pipeline sends the authorized request at once. fetch and undici hand the connection back to their pool only
+ * on a later turn of the event loop than the one in which the body was read; a request sent before that opens a
+ * second connection: one more TCP + TLS handshake on every client's first request. Waiting one turn here lets
+ * the authorized request reuse the probe's connection. Other statuses go on without waiting.
+ */
+const releaseAfterChallenge = (res: HttpClientResponse.HttpClientResponse): Effect.Effect<void> =>
+  res.status === 401 ? nextMacrotask : Effect.void
+
 /**
  * Clients that open no span of their own, send no `traceparent`, never read `FetchHttpClient.Fetch` and
  * abort on interruption themselves: the lean `UndiciHttpClient`. {@link wrap} adds no span around them.
@@ -193,6 +209,7 @@ export const wrap = (http: HttpClient.HttpClient): HttpClient.HttpClient => {
                 Effect.map(res.arrayBuffer, (body) =>
                   new SafeResponse(sanitized, res.status, res.headers, res.cookies, res.remoteAddress, new Uint8Array(body)))
               ),
+              Effect.tap(releaseAfterChallenge),
               Effect.mapError((e) => sanitizeError(e, sanitized()))
             )
           })),
@@ -210,6 +227,7 @@ export const wrap = (http: HttpClient.HttpClient): HttpClient.HttpClient => {
           Effect.map(res.text, (text) =>
             new SafeResponse(() => shown, res.status, res.headers, res.cookies, res.remoteAddress, encoder.encode(text), text))
         ),
+        Effect.tap(releaseAfterChallenge),
         Effect.mapError((e) => sanitizeError(e, shown))
       )
     })
