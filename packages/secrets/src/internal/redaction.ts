@@ -130,6 +130,19 @@ class SafeResponse extends Inspectable.Class implements HttpClientResponse.HttpC
 
 const noBody = new Uint8Array(0)
 
+/**
+ * The peer's address, read before the body: once a keep-alive node:http response is read, Node hands its socket
+ * back to the agent and detaches it from the response, and @effect/platform-node's getter then throws
+ * (`Cannot read properties of null`). A transport that cannot say is `None`, never a failed exchange.
+ */
+const remoteAddressOf = (res: HttpClientResponse.HttpClientResponse): Option.Option<string> => {
+  try {
+    return res.remoteAddress
+  } catch {
+    return Option.none()
+  }
+}
+
 const sanitizeError = (
   error: HttpClientError.HttpClientError,
   request: HttpClientRequest.HttpClientRequest
@@ -148,7 +161,7 @@ const sanitizeError = (
         error.response.status,
         error.response.headers,
         error.response.cookies,
-        error.response.remoteAddress,
+        remoteAddressOf(error.response),
         noBody
       ),
       reason: error.reason,
@@ -205,10 +218,11 @@ export const wrap = (http: HttpClient.HttpClient): HttpClient.HttpClient => {
             let shown: HttpClientRequest.HttpClientRequest | undefined
             const sanitized = () => shown ??= sanitizeRequest(request, names)
             return http.execute(request).pipe(
-              Effect.flatMap((res) =>
-                Effect.map(res.arrayBuffer, (body) =>
-                  new SafeResponse(sanitized, res.status, res.headers, res.cookies, res.remoteAddress, new Uint8Array(body)))
-              ),
+              Effect.flatMap((res) => {
+                const remoteAddress = remoteAddressOf(res)
+                return Effect.map(res.arrayBuffer, (body) =>
+                  new SafeResponse(sanitized, res.status, res.headers, res.cookies, remoteAddress, new Uint8Array(body)))
+              }),
               Effect.tap(releaseAfterChallenge),
               Effect.mapError((e) => sanitizeError(e, sanitized()))
             )
@@ -223,10 +237,11 @@ export const wrap = (http: HttpClient.HttpClient): HttpClient.HttpClient => {
       return inner.execute(request).pipe(
         // Through `text`, which the platform's responses cache: a transformClient that read the body first
         // (logging, metrics) leaves it readable here. Key Vault bodies are JSON text.
-        Effect.flatMap((res) =>
-          Effect.map(res.text, (text) =>
-            new SafeResponse(() => shown, res.status, res.headers, res.cookies, res.remoteAddress, encoder.encode(text), text))
-        ),
+        Effect.flatMap((res) => {
+          const remoteAddress = remoteAddressOf(res)
+          return Effect.map(res.text, (text) =>
+            new SafeResponse(() => shown, res.status, res.headers, res.cookies, remoteAddress, encoder.encode(text), text))
+        }),
         Effect.tap(releaseAfterChallenge),
         Effect.mapError((e) => sanitizeError(e, shown))
       )
