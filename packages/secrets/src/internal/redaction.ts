@@ -169,8 +169,12 @@ const sanitizeError = (
       description: error.description
     })
 
-/** One turn of the event loop (the check phase), interruptible. */
+/** One turn of the event loop (Node's check phase; a zero timeout where there is no setImmediate), interruptible. */
 const nextMacrotask: Effect.Effect<void> = Effect.async<void>((resume) => {
+  if (typeof setImmediate !== "function") {
+    const timer = setTimeout(() => resume(Effect.void), 0)
+    return Effect.sync(() => clearTimeout(timer))
+  }
   const handle = setImmediate(() => resume(Effect.void))
   return Effect.sync(() => clearImmediate(handle))
 })
