@@ -60,8 +60,8 @@ const analyze = async (program: string) => {
     minified: code.length,
     gzipped: zlib.gzipSync(code, { level: 9 }).length,
     byGroup,
-    // The 60 largest modules (the whole list of an identity bundle runs to a thousand).
-    largest: modules.slice(0, 60).map((m) => ({ ...m, input: m.input.replace(/^.*node_modules\//, "") }))
+    // The 25 largest modules (the whole list of an identity bundle runs to a thousand).
+    largest: modules.slice(0, 25).map((m) => ({ ...m, input: m.input.replace(/^.*node_modules\//, "") }))
   }
 }
 
