@@ -79,6 +79,22 @@ const headerOf = (res: Response, name: string): string | undefined => res.header
 const drain = (res: Response) => Effect.ignore(res.text)
 
 /**
+ * One turn of the event loop (a zero timeout where there is no setImmediate), interruptible. After a 401
+ * (the challenge to the first, unauthenticated request, or a CAE claims challenge) the authorized request
+ * goes out at once, but fetch and undici return the connection to their pool only on a later turn than the
+ * one in which the body was read: without this pause the authorized request opens a second connection (one
+ * more TCP + TLS handshake on every client's first request).
+ */
+const releaseConnection: Effect.Effect<void> = Effect.async<void>((resume) => {
+  if (typeof setImmediate !== "function") {
+    const timer = setTimeout(() => resume(Effect.void), 0)
+    return Effect.sync(() => clearTimeout(timer))
+  }
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
+/**
  * Key Vault never redirects, and no transport may follow a 3xx by itself: `fetch` would re-send the
  * Authorization header to a same-origin target (outside a gateway vault's path, past `checkUrl`) and, for a
  * 307/308, the body. Every fetch the pipeline makes uses `redirect: "manual"`, so a 3xx reaches the pipeline
@@ -276,6 +292,7 @@ export const make = (
         const c = Challenge.parseWWWAuthenticate(header)
         if (c.error === "insufficient_claims" && c.claims !== undefined) {
           yield* drain(res)
+          yield* releaseConnection
           yield* Effect.logDebug("CAE insufficient_claims challenge; retrying once with claims")
           const claimsToken = yield* getToken(state, ctx, Challenge.decodeClaims(c.claims))
           // Only one CAE round: a second challenge goes back to the caller as 401.
@@ -285,6 +302,7 @@ export const make = (
           const next = yield* acceptChallenge(c, ctx)
           if (next !== undefined) {
             yield* drain(res)
+            yield* releaseConnection
             return yield* sendAuthorized(request, next, ctx, false)
           }
         }
@@ -327,6 +345,7 @@ export const make = (
         const accepted = yield* acceptChallenge(Challenge.parseWWWAuthenticate(header), ctx)
         if (accepted === undefined) return probedResponse(res)
         yield* drain(res)
+        yield* releaseConnection
         return probedChallenge(accepted, true)
       })
 

@@ -159,6 +159,19 @@ export class SafeResponse extends Inspectable.Class implements HttpClientRespons
 
 const noBody = new Uint8Array(0)
 
+/**
+ * The peer's address, read before the body: once a keep-alive node:http response is read, Node hands its socket
+ * back to the agent and detaches it from the response, and @effect/platform-node's getter then throws
+ * (`Cannot read properties of null`). A transport that cannot say is `None`, never a failed exchange.
+ */
+const remoteAddressOf = (res: HttpClientResponse.HttpClientResponse): Option.Option<string> => {
+  try {
+    return res.remoteAddress
+  } catch {
+    return Option.none()
+  }
+}
+
 const sanitizeError = (
   error: HttpClientError.HttpClientError,
   request: HttpClientRequest.HttpClientRequest
@@ -179,7 +192,7 @@ const sanitizeError = (
         noBody,
         undefined,
         error.response.cookies,
-        error.response.remoteAddress
+        remoteAddressOf(error.response)
       ),
       reason: error.reason,
       cause: error.cause,
@@ -225,8 +238,9 @@ const safeOf = (res: HttpClientResponse.HttpClientResponse): Effect.Effect<SafeR
   if (res instanceof SafeResponse) return Effect.succeed(res)
   const original = (res as { readonly original?: unknown }).original
   if (original instanceof SafeResponse) return Effect.succeed(original)
+  const remoteAddress = remoteAddressOf(res)
   return Effect.map(res.text, (text) =>
-    new SafeResponse(() => res.request, res.status, res.headers, encoder.encode(text), text, res.cookies, res.remoteAddress))
+    new SafeResponse(() => res.request, res.status, res.headers, encoder.encode(text), text, res.cookies, remoteAddress))
 }
 
 /**
@@ -276,10 +290,11 @@ export const wrap = (http: HttpClient.HttpClient): HttpClient.HttpClient => {
       return inner.execute(request).pipe(
         // Through `text`, which the platform's responses cache: a transformClient that read the body first
         // (logging, metrics) leaves it readable here. Key Vault bodies are JSON text.
-        Effect.flatMap((res) =>
-          Effect.map(res.text, (text) =>
-            new SafeResponse(() => shown, res.status, res.headers, encoder.encode(text), text, res.cookies, res.remoteAddress))
-        ),
+        Effect.flatMap((res) => {
+          const remoteAddress = remoteAddressOf(res)
+          return Effect.map(res.text, (text) =>
+            new SafeResponse(() => shown, res.status, res.headers, encoder.encode(text), text, res.cookies, remoteAddress))
+        }),
         Effect.mapError((e) => sanitizeError(e, shown))
       )
     })
