@@ -1583,12 +1583,14 @@ export const layerFromEnv: Layer.Layer<
   SecretClient,
   ConfigError.ConfigError,
   HttpClient.HttpClient | Credential.Credential
-> = layerConfig({
-  vaultUrl: Config.string("AZURE_KEYVAULT_URL").pipe(
-    Config.validate({
-      message: "Expected an absolute https URL such as https://<vault-name>.vault.azure.net",
-      validation: (s) => URL.canParse(s.trim()) && /^https?:$/.test(new URL(s.trim()).protocol)
-    })
-  ),
-  apiVersion: Config.literal(...ApiVersion.all)("AZURE_KEYVAULT_API_VERSION").pipe(Config.option, Config.map(Option.getOrUndefined))
-})
+> = /* @__PURE__ */ Layer.suspend(() =>
+  layerConfig({
+    vaultUrl: Config.string("AZURE_KEYVAULT_URL").pipe(
+      Config.validate({
+        message: "Expected an absolute https URL such as https://<vault-name>.vault.azure.net",
+        validation: (s) => URL.canParse(s.trim()) && /^https?:$/.test(new URL(s.trim()).protocol)
+      })
+    ),
+    apiVersion: Config.literal(...ApiVersion.all)("AZURE_KEYVAULT_API_VERSION").pipe(Config.option, Config.map(Option.getOrUndefined))
+  })
+)

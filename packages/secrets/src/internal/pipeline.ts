@@ -508,7 +508,10 @@ export const make = (
 
 const requestIdOf = (res: HttpClientResponse.HttpClientResponse) => res.headers["x-ms-request-id"]
 
-const decodeKeyVaultError = Schema.decodeUnknownOption(Schema.parseJson(Wire.KeyVaultError))
+// Built on first use: only error answers need it (saves its construction at import).
+let keyVaultErrorDecoder: ((text: string) => Option.Option<typeof Wire.KeyVaultError.Type>) | undefined
+const decodeKeyVaultError = (text: string) =>
+  (keyVaultErrorDecoder ??= Schema.decodeUnknownOption(Schema.parseJson(Wire.KeyVaultError)))(text)
 
 /** Status → typed error. Only the service's code and message go into the error, never a request body. */
 export const failForStatus = (
