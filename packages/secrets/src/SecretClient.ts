@@ -1363,6 +1363,12 @@ export const make = (
 
     // ---- paging -----------------------------------------------------------------------------------------
 
+    /** Where a listing is: the next link, and the state of this run of the Stream. */
+    interface Cursor {
+      readonly link: string
+      readonly run: { readonly seen: Set<string>; empty: number } | undefined
+    }
+
     const withApiVersion = (link: string) => /[?&]api-version=/.test(link) ? link : `${link}${link.includes("?") ? "&" : "?"}api-version=${apiVersion}`
 
     /**
@@ -1374,8 +1380,8 @@ export const make = (
       input: Operation.ListInput,
       opts: PageOptions,
       paginate: (
-        first: string,
-        next: (link: string) => Effect.Effect<readonly [Transform.Page<A>, Option.Option<string>], ListError>
+        first: Cursor,
+        next: (cursor: Cursor) => Effect.Effect<readonly [Transform.Page<A>, Option.Option<Cursor>], ListError>
       ) => Stream.Stream<O, ListError>
       // ListError: the list descriptions report Forbidden by its own tag only (Pipeline.complete narrows).
     ): Stream.Stream<O, ListError> => {
@@ -1387,64 +1393,64 @@ export const make = (
           ? undefined
           : invalidOption(vaultUrl, "maxConsecutiveEmptyPages", "maxConsecutiveEmptyPages must be a positive integer or Infinity."))
       if (invalid !== undefined) return Stream.fail(invalid)
+      const malformed = (res: Pipeline.Response, message: string) =>
+        new SecretError.MalformedResponse({
+          vault: vaultUrl,
+          name,
+          status: res.status,
+          requestId: res.headers["x-ms-request-id"],
+          message: `${op.name}: ${message}`
+        })
       /**
-       * `seen`: every link this run has fetched, so a nextLink loop ends instead of paging forever; `empty`: how
-       * many empty pages in a row, so fresh links to empty pages cannot page forever either. Per run of the
-       * Stream (built in `Stream.suspend`), so running it twice lists twice.
+       * The cursor carries the run's state, created by its first fetch (so running the Stream twice lists
+       * twice): `seen`, every link this run has fetched, so a nextLink loop ends instead of paging forever;
+       * `empty`, how many empty pages in a row, so fresh links to empty pages cannot page forever either.
        */
-      return Stream.suspend(() => {
-        const seen = new Set<string>()
-        let empty = 0
-        const malformed = (res: Pipeline.Response, message: string) =>
-          new SecretError.MalformedResponse({
-            vault: vaultUrl,
-            name,
-            status: res.status,
-            requestId: res.headers["x-ms-request-id"],
-            message: `${op.name}: ${message}`
-          })
-        const fetchPage = (link: string): Effect.Effect<readonly [Transform.Page<A>, Option.Option<string>], ListError> =>
-          traced(
-            op.name,
-            name,
-            Effect.suspend(() => {
-              seen.add(link)
-              return Effect.flatMap(send(HttpClientRequest.get(link), ctx), (res) =>
-                Effect.flatMap(complete(op, res, ctx), (page) => {
-                  const next = page.nextLink === undefined || page.nextLink === "" ? undefined : withApiVersion(page.nextLink)
-                  if (next !== undefined && seen.has(next)) {
-                    return Effect.fail(malformed(res, "the service's nextLink points back to a page already fetched (paging loop)"))
-                  }
-                  empty = page.value.length === 0 ? empty + 1 : 0
-                  if (next !== undefined && empty > maxEmpty) {
-                    return Effect.fail(malformed(
-                      res,
-                      `${empty} empty pages in a row, each with another nextLink; giving up (raise ` +
-                        `maxConsecutiveEmptyPages if this vault really returns that many)`
-                    ))
-                  }
-                  return Effect.succeed([page, Option.fromNullable(next)] as const)
-                }))
-            }) as Effect.Effect<readonly [Transform.Page<A>, Option.Option<string>], ListError>
-          )
-        const first = opts.continuationToken !== undefined
-          ? withApiVersion(opts.continuationToken)
-          : url(op.path(input), opts.maxPageSize !== undefined ? `&maxresults=${opts.maxPageSize}` : "")
-        return paginate(first, fetchPage)
-      })
+      const fetchPage = (cursor: Cursor): Effect.Effect<readonly [Transform.Page<A>, Option.Option<Cursor>], ListError> =>
+        traced(
+          op.name,
+          name,
+          Effect.suspend(() => {
+            const run = cursor.run ?? { seen: new Set<string>(), empty: 0 }
+            run.seen.add(cursor.link)
+            return Effect.flatMap(send(HttpClientRequest.get(cursor.link), ctx), (res) =>
+              Effect.flatMap(complete(op, res, ctx), (page) => {
+                const next = page.nextLink === undefined || page.nextLink === "" ? undefined : withApiVersion(page.nextLink)
+                if (next !== undefined && run.seen.has(next)) {
+                  return Effect.fail(malformed(res, "the service's nextLink points back to a page already fetched (paging loop)"))
+                }
+                run.empty = page.value.length === 0 ? run.empty + 1 : 0
+                if (next !== undefined && run.empty > maxEmpty) {
+                  return Effect.fail(malformed(
+                    res,
+                    `${run.empty} empty pages in a row, each with another nextLink; giving up (raise ` +
+                      `maxConsecutiveEmptyPages if this vault really returns that many)`
+                  ))
+                }
+                return Effect.succeed([page, next === undefined ? Option.none() : Option.some({ link: next, run })] as const)
+              }))
+          }) as Effect.Effect<readonly [Transform.Page<A>, Option.Option<Cursor>], ListError>
+        )
+      const first = opts.continuationToken !== undefined
+        ? withApiVersion(opts.continuationToken)
+        : url(op.path(input), opts.maxPageSize !== undefined ? `&maxresults=${opts.maxPageSize}` : "")
+      return paginate({ link: first, run: undefined }, fetchPage)
     }
 
     const pagesOf = <A>(op: Operation.ListOperation<A>, input: Operation.ListInput, opts: PageOptions) =>
       paged(op, input, opts, (first, next) =>
-        Stream.paginateEffect(first, (link) =>
-          Effect.map(next(link), ([page, more]) =>
-            [{ items: page.value, continuationToken: Option.getOrUndefined(more) } as Page<A>, more] as const)))
+        Stream.paginateEffect(first, (cursor) =>
+          Effect.map(next(cursor), ([page, more]) =>
+            [
+              { items: page.value, continuationToken: Option.isSome(more) ? more.value.link : undefined } as Page<A>,
+              more
+            ] as const)))
 
     // Items straight from each page's array as one Chunk: no Page object, no inner stream per page.
     const itemsOf = <A>(op: Operation.ListOperation<A>, input: Operation.ListInput, opts: PageOptions) =>
       paged(op, input, opts, (first, next) =>
-        Stream.paginateChunkEffect(first, (link) =>
-          Effect.map(next(link), ([page, more]) => [Chunk.unsafeFromArray(page.value), more] as const)))
+        Stream.paginateChunkEffect(first, (cursor) =>
+          Effect.map(next(cursor), ([page, more]) => [Chunk.unsafeFromArray(page.value), more] as const)))
 
     // ---- raw --------------------------------------------------------------------------------------------
 

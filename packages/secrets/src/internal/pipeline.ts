@@ -366,7 +366,8 @@ export const make = (
      * Anything else (a nextLink from the server, `sendRequest`) goes through the full check.
      */
     const plainPath = /^[A-Za-z0-9\-_~/%]*$/
-    const plainQuery = /^[A-Za-z0-9\-_~.=&%]*$/
+    // `$` too: the service's nextLinks carry `$skiptoken` (a URL parser leaves it as is).
+    const plainQuery = /^[A-Za-z0-9\-_~.=&%$]*$/
     const isOwnUrl = (url: string): boolean => {
       if (!vaultSchemeOk || !url.startsWith(vaultPrefix)) return false
       const q = url.indexOf("?", vaultPrefix.length)
