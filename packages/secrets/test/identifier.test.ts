@@ -113,3 +113,41 @@ describe("KeyVaultSecretIdentifier", () => {
     assert.deepStrictEqual([id.vaultUrl, id.collection, id.name, id.version], [parts.vaultUrl, parts.collection, parts.name, parts.version])
   })
 })
+
+describe("identifier parsing reuses the last vault URL only where it is a true prefix", () => {
+  it("ids of other vaults, longer hosts, ports and collections right after one another parse as on their own", () => {
+    const ids = [
+      "https://a.vault.azure.net/secrets/one/0123",
+      "https://a.vault.azure.net/secrets/two",
+      "https://a.vault.azure.net.evil.example/secrets/three",
+      "https://a.vault.azure.net:8443/secrets/four/v",
+      "https://a.vault.azure.net/deletedsecrets/five",
+      "https://a.vault.azure.netx/secrets/six",
+      "https://a.vault.azure.net/secrets/se%76en",
+      "https://a.vault.azure.net/secrets/bad name",
+      "https://b.vault.azure.net/secrets/eight/",
+      "https://a.vault.azure.net/deletedsecrets/nine/extra"
+    ]
+    // Each id alone (after an unrelated one, so nothing is cached for it) and in sequence must agree.
+    const alone = ids.map((id) => {
+      KeyVaultSecretIdentifier.parse("https://unrelated.example/secrets/x")
+      return KeyVaultSecretIdentifier.parse(id)
+    })
+    const inSequence = ids.map((id) => KeyVaultSecretIdentifier.parse(id))
+    assert.deepStrictEqual(inSequence.map(String), alone.map(String))
+    const right = inSequence.filter(Either.isRight).map((e) => [e.right.vaultUrl, e.right.name, e.right.version ?? null])
+    assert.deepStrictEqual(right, [
+      ["https://a.vault.azure.net", "one", "0123"],
+      ["https://a.vault.azure.net", "two", null],
+      ["https://a.vault.azure.net.evil.example", "three", null],
+      ["https://a.vault.azure.net:8443", "four", "v"],
+      ["https://a.vault.azure.net", "five", null],
+      ["https://a.vault.azure.netx", "six", null],
+      ["https://a.vault.azure.net", "seven", null],
+      // Not in the plain shape: the URL path decides (as the JS SDK does), the same in sequence as alone.
+      ["https://a.vault.azure.net", "bad name", null],
+      ["https://b.vault.azure.net", "eight", ""],
+      ["https://a.vault.azure.net", "nine", "extra"]
+    ])
+  })
+})

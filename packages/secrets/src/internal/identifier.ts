@@ -29,8 +29,35 @@ const decodeSegment = (segment: string): string | undefined => {
 const plain =
   /^(https?):\/\/((?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*|(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))(?::([1-9]\d{0,4}))?\/(?:secrets\/([0-9A-Za-z-]+)(?:\/([0-9A-Za-z-]*))?|deletedsecrets\/([0-9A-Za-z-]+))$/
 
+/** `name[/version]` and `name` after a vault URL already known to be plain. */
+const secretTail = /^([0-9A-Za-z-]+)(?:\/([0-9A-Za-z-]*))?$/
+const deletedTail = /^[0-9A-Za-z-]+$/
+
+/**
+ * The vault URL of the last plain id: the ids of a listing all start with it, so the next one only needs its
+ * tail checked (no full match, no new vault URL string per item).
+ */
+let lastVaultUrl: string | undefined
+
 /** The fast path of {@link parse}; `undefined` when the id is not in the plain shape. */
 export const parsePlain = (sourceId: string): Parts | undefined => {
+  const known = lastVaultUrl
+  if (known !== undefined && sourceId.startsWith(known)) {
+    // The character after the vault URL must be the path's `/`: `https://a.b` is not a prefix of `https://a.bc`.
+    if (sourceId.startsWith("/secrets/", known.length)) {
+      const t = secretTail.exec(sourceId.slice(known.length + 9))
+      if (t !== null) return { sourceId, vaultUrl: known, collection: "secrets", name: t[1]!, version: t[2] }
+    } else if (sourceId.startsWith("/deletedsecrets/", known.length)) {
+      const name = sourceId.slice(known.length + 16)
+      if (deletedTail.test(name)) return { sourceId, vaultUrl: known, collection: "deletedsecrets", name, version: undefined }
+    }
+  }
+  const parts = parsePlainFull(sourceId)
+  if (parts !== undefined) lastVaultUrl = parts.vaultUrl
+  return parts
+}
+
+const parsePlainFull = (sourceId: string): Parts | undefined => {
   const m = plain.exec(sourceId)
   if (m === null) return undefined
   const [, scheme, host, port, name, version, deletedName] = m
