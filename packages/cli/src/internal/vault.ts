@@ -143,7 +143,10 @@ export const layer = (
     Layer.provide(polling),
     // Key Vault never redirects; a redirect is an error, not something to follow with a bearer token.
     // node:http: the cheapest client to start (global fetch costs ~60 ms more CPU to load per run), and it
-    // never follows redirects, so a bearer token is never re-sent elsewhere.
-    Layer.provide(NodeHttpClient.layer)
+    // never follows redirects, so a bearer token is never re-sent elsewhere. A keep-alive agent: the
+    // authorized request (and every later one: export, import, run) reuses the challenge's connection
+    // instead of paying a TCP + TLS handshake each; the agent is destroyed with the layer.
+    Layer.provide(NodeHttpClient.layerWithoutAgent),
+    Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true }))
   )
 }
