@@ -160,10 +160,11 @@ const startChild = async (kind: "emulator" | "bare", scheme: "http" | "https") =
 const runScheme = async (scheme: "http" | "https") => {
   const [bare, emulator] = await Promise.all([startChild("bare", scheme), startChild("emulator", scheme)])
   try {
-    // Warm-up (JIT, TLS sessions), not measured.
-    await bare.perOp(Math.min(OPS, 500), bare.get)
-    await emulator.perOp(Math.min(OPS, 500), emulator.get)
-    await emulator.perOp(Math.min(OPS, 200), emulator.set)
+    // Warm-up (JIT, TLS sessions), not measured: a full batch of each kind first.
+    for (const side of [bare, emulator]) {
+      await side.perOp(OPS, side.get)
+      await side.perOp(OPS, side.set)
+    }
     const samples = { bareGet: [] as Array<number>, bareSet: [] as Array<number>, get: [] as Array<number>, set: [] as Array<number> }
     for (let r = 0; r < ROUNDS; r++) {
       // Alternate who goes first, so a load change during a round hits both sides alike.

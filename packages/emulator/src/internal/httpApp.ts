@@ -516,7 +516,7 @@ export const makeVault = (config: AppConfig & { readonly liveClock?: boolean }):
             case "PUT": {
               if (third === "") return yield* notAllowed()
               const body = yield* readJson(ctx, )
-              const params = yield* parseSet(body)
+              const params = yield* fromResult(parseSet(body))
               const v = yield* engine.setSecret(name, params)
               return { status: 200, body: fmt.bundle(v, true) }
             }
@@ -524,7 +524,7 @@ export const makeVault = (config: AppConfig & { readonly liveClock?: boolean }):
               return yield* getSecret(ctx, name, "")
             case "PATCH": {
               const body = yield* readJson(ctx, )
-              const params = yield* parseUpdate(body)
+              const params = yield* fromResult(parseUpdate(body))
               const v = yield* engine.updateSecret(name, "", params)
               return { status: 200, body: fmt.bundle(v, false) }
             }
@@ -565,7 +565,7 @@ export const makeVault = (config: AppConfig & { readonly liveClock?: boolean }):
             return yield* getSecret(ctx, name, third)
           case "PATCH": {
             const body = yield* readJson(ctx, )
-            const params = yield* parseUpdate(body)
+            const params = yield* fromResult(parseUpdate(body))
             const v = yield* engine.updateSecret(name, third, params)
             return { status: 200, body: fmt.bundle(v, false) }
           }
@@ -763,73 +763,72 @@ export const makeApp = (config: AppConfig) => {
 const isEpochSeconds = (v: unknown): v is number =>
   typeof v === "number" && Number.isInteger(v) && v >= MIN_EPOCH_SECONDS && v <= MAX_EPOCH_SECONDS
 
-const parseAttributes = (body: Json) =>
-  Effect.gen(function*() {
-    const a = body.attributes
-    if (a === undefined || a === null) return {}
-    if (typeof a !== "object" || Array.isArray(a)) return yield* fail(400, "BadParameter", "The parameter 'attributes' is invalid.")
-    const attrs = a as Json
-    if (attrs.enabled !== undefined && attrs.enabled !== null && typeof attrs.enabled !== "boolean") {
-      return yield* fail(400, "BadParameter", "The attribute 'enabled' must be a boolean.")
+// Request body checks: plain functions (the value or the error), run once per write.
+const parseAttributes = (body: Json) => {
+  const a = body.attributes
+  if (a === undefined || a === null) return {}
+  if (typeof a !== "object" || Array.isArray(a)) return VaultEngine.errors.badParameter("The parameter 'attributes' is invalid.")
+  const attrs = a as Json
+  if (attrs.enabled !== undefined && attrs.enabled !== null && typeof attrs.enabled !== "boolean") {
+    return VaultEngine.errors.badParameter("The attribute 'enabled' must be a boolean.")
+  }
+  for (const k of ["nbf", "exp"] as const) {
+    if (attrs[k] !== undefined && attrs[k] !== null && !isEpochSeconds(attrs[k])) {
+      return VaultEngine.errors.badParameter(
+        `The attribute '${k}' must be a whole number of seconds since the epoch between ${MIN_EPOCH_SECONDS} and ${MAX_EPOCH_SECONDS}.`
+      )
     }
-    for (const k of ["nbf", "exp"] as const) {
-      if (attrs[k] !== undefined && attrs[k] !== null && !isEpochSeconds(attrs[k])) {
-        return yield* fail(
-          400,
-          "BadParameter",
-          `The attribute '${k}' must be a whole number of seconds since the epoch between ${MIN_EPOCH_SECONDS} and ${MAX_EPOCH_SECONDS}.`
-        )
-      }
-    }
-    return {
-      enabled: typeof attrs.enabled === "boolean" ? attrs.enabled : undefined,
-      nbf: isEpochSeconds(attrs.nbf) ? attrs.nbf : attrs.nbf === null ? null : undefined,
-      exp: isEpochSeconds(attrs.exp) ? attrs.exp : attrs.exp === null ? null : undefined
-    }
-  })
+  }
+  return {
+    enabled: typeof attrs.enabled === "boolean" ? attrs.enabled : undefined,
+    nbf: isEpochSeconds(attrs.nbf) ? attrs.nbf : attrs.nbf === null ? null : undefined,
+    exp: isEpochSeconds(attrs.exp) ? attrs.exp : attrs.exp === null ? null : undefined
+  }
+}
 
-const parseCommon = (body: Json) =>
-  Effect.gen(function*() {
-    if (body.contentType !== undefined && body.contentType !== null && typeof body.contentType !== "string") {
-      return yield* fail(400, "BadParameter", "The parameter 'contentType' must be a string.")
+const parseCommon = (body: Json) => {
+  if (body.contentType !== undefined && body.contentType !== null && typeof body.contentType !== "string") {
+    return VaultEngine.errors.badParameter("The parameter 'contentType' must be a string.")
+  }
+  let tags: Record<string, string> | undefined
+  if (body.tags !== undefined && body.tags !== null) {
+    if (typeof body.tags !== "object" || Array.isArray(body.tags)) {
+      return VaultEngine.errors.badParameter("The parameter 'tags' must be an object.")
     }
-    let tags: Record<string, string> | undefined
-    if (body.tags !== undefined && body.tags !== null) {
-      if (typeof body.tags !== "object" || Array.isArray(body.tags)) {
-        return yield* fail(400, "BadParameter", "The parameter 'tags' must be an object.")
-      }
-      const entries = Object.entries(body.tags as Json)
-      for (const [k, v] of entries) {
-        if (typeof v !== "string") return yield* fail(400, "BadParameter", `The tag '${k}' must have a string value.`)
-      }
-      // fromEntries defines own properties, so a tag named "__proto__" is kept (assignment would drop it).
-      tags = Object.fromEntries(entries) as Record<string, string>
+    const entries = Object.entries(body.tags as Json)
+    for (const [k, v] of entries) {
+      if (typeof v !== "string") return VaultEngine.errors.badParameter(`The tag '${k}' must have a string value.`)
     }
-    return { contentType: typeof body.contentType === "string" ? body.contentType : undefined, tags }
-  })
+    // fromEntries defines own properties, so a tag named "__proto__" is kept (assignment would drop it).
+    tags = Object.fromEntries(entries) as Record<string, string>
+  }
+  return { contentType: typeof body.contentType === "string" ? body.contentType : undefined, tags }
+}
 
-const parseSet = (body: Json) =>
-  Effect.gen(function*() {
-    if (typeof body.value !== "string") {
-      return yield* fail(400, "BadParameter", "The parameter 'value' is required and must be a string.")
-    }
-    const common = yield* parseCommon(body)
-    const attrs = yield* parseAttributes(body)
-    return {
-      value: body.value,
-      ...common,
-      enabled: attrs.enabled,
-      nbf: attrs.nbf ?? undefined,
-      exp: attrs.exp ?? undefined
-    } satisfies VaultEngine.SetParams
-  })
+const parseSet = (body: Json): VaultEngine.SetParams | VaultEngine.VaultError => {
+  if (typeof body.value !== "string") {
+    return VaultEngine.errors.badParameter("The parameter 'value' is required and must be a string.")
+  }
+  const common = parseCommon(body)
+  if (common instanceof VaultEngine.VaultError) return common
+  const attrs = parseAttributes(body)
+  if (attrs instanceof VaultEngine.VaultError) return attrs
+  return {
+    value: body.value,
+    ...common,
+    enabled: attrs.enabled,
+    nbf: attrs.nbf ?? undefined,
+    exp: attrs.exp ?? undefined
+  }
+}
 
-const parseUpdate = (body: Json) =>
-  Effect.gen(function*() {
-    const common = yield* parseCommon(body)
-    const attrs = yield* parseAttributes(body)
-    return { ...common, ...attrs } satisfies VaultEngine.UpdateParams
-  })
+const parseUpdate = (body: Json): VaultEngine.UpdateParams | VaultEngine.VaultError => {
+  const common = parseCommon(body)
+  if (common instanceof VaultEngine.VaultError) return common
+  const attrs = parseAttributes(body)
+  if (attrs instanceof VaultEngine.VaultError) return attrs
+  return { ...common, ...attrs }
+}
 
 const formatter = (origin: string, apiVersion: string) => {
   const u = new URL(origin)
