@@ -25,11 +25,13 @@
  */
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as http from "node:http"
@@ -297,6 +299,12 @@ const makeEngine = (options: EmulatorOptions): Effect.Effect<VaultEngine.VaultEn
 
 const appFor = httpApp.makeAppFromOptions
 
+// The in-process handler without the platform's server span per request (a span with an attribute per
+// header cost about a quarter of each answer); the emulator's own answers carry no tracing anyway.
+const toWebHandlerUntraced = HttpApp.toWebHandlerRuntime(
+  Runtime.setFiberRef(Runtime.defaultRuntime, HttpMiddleware.currentTracerDisabledWhen, () => true)
+)
+
 const makeCertificate = (host: string) =>
   Effect.tryPromise({
     try: () =>
@@ -488,7 +496,7 @@ export const makeHandler = (
   Effect.gen(function*() {
     // The in-process handler has no startup failure modes except a broken data file, which is a defect here.
     const engine = yield* Effect.orDie(makeEngine(options))
-    const handler = HttpApp.toWebHandler(appFor(engine, options, "https"))
+    const handler = toWebHandlerUntraced(appFor(engine, options, "https"))
     return { handler, engine }
   })
 
