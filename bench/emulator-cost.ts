@@ -10,10 +10,14 @@
  * `node:http` / `node:https` server in another child answering every request with a canned secret bundle,
  * over the same scheme, with the same kind of certificate (self-signed RSA 2048, SHA-256) and driven by the
  * same client. Bare and emulator GET batches alternate round by round; figures are medians over rounds.
- * Throughput ratio on GET = bare server CPU per GET ÷ emulator server CPU per GET (CPU-bound servers).
+ * Throughput ratio on GET = bare server CPU per GET ÷ emulator server CPU per GET (CPU-bound servers), at one
+ * request in flight and at 16 (a busy server keeps its code in the CPU caches between requests).
  *
  * Run: `pnpm tsx bench/emulator-cost.ts [--items 10000] [--ops 2000] [--rounds 5] [--schemes http,https]
- *   [--no-in-process] [--out bench/results/emulator-cost.json]`
+ *   [--no-in-process] [--emulator-src <dir>] [--out bench/results/emulator-cost.json]`
+ * `--emulator-src` measures another copy of `packages/emulator/src` (e.g. an earlier commit's, extracted with
+ * `git archive <commit> packages/emulator | tar -x -C bench/.cache/before` plus a `node_modules` symlink to
+ * `packages/emulator/node_modules`) against the same yardstick.
  * Not part of `pnpm test`.
  */
 import * as Emulator from "../packages/emulator/src/Emulator.js"
@@ -24,7 +28,7 @@ import * as http from "node:http"
 import * as https from "node:https"
 import { createRequire } from "node:module"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import { Agent, request } from "undici"
 import { repoRoot } from "./emulator.js"
 import { machine } from "./machine.js"
@@ -41,6 +45,9 @@ const ROUNDS = Number(arg("rounds", "5"))
 const SCHEMES = arg("schemes", "http,https").split(",").filter((s): s is "http" | "https" => s === "http" || s === "https")
 const IN_PROCESS = !process.argv.includes("--no-in-process")
 const OUT = arg("out", "")
+const EMULATOR_SRC = arg("emulator-src", "")
+const loadEmulator = async (): Promise<typeof Emulator> =>
+  EMULATOR_SRC === "" ? Emulator : await import(pathToFileURL(path.resolve(EMULATOR_SRC, "Emulator.ts")).href)
 
 // The emulator's certificate generator (a dependency of packages/emulator, not of the root).
 const selfsigned = createRequire(path.join(repoRoot, "packages/emulator/package.json"))("selfsigned") as {
@@ -66,7 +73,7 @@ const reportOverIpc = (url: string, certificatePem: string | undefined, close: (
 
 /** The child: an emulator (HTTPS with its own self-signed certificate unless --http). */
 const serveEmulator = async (tls: boolean) => {
-  const emulator = await Emulator.startServer({ tls, token: TOKEN })
+  const emulator = await (await loadEmulator()).startServer({ tls, token: TOKEN })
   await Effect.runPromise(emulator.engine.seed(seedList(ITEMS)))
   reportOverIpc(emulator.url, emulator.certificatePem, emulator.close)
 }
@@ -100,15 +107,23 @@ const serveBare = async (tls: boolean) => {
   })
 }
 
-/** A server child and a client for it (one request at a time, keep-alive). */
+/** A server child and a client for it (keep-alive, up to 16 connections). */
 const startChild = async (kind: "emulator" | "bare", scheme: "http" | "https") => {
-  const child = fork(fileURLToPath(import.meta.url), ["--serve", kind, "--scheme", scheme, "--items", String(ITEMS)], {
+  const child = fork(fileURLToPath(import.meta.url), [
+    "--serve",
+    kind,
+    "--scheme",
+    scheme,
+    "--items",
+    String(ITEMS),
+    ...(EMULATOR_SRC !== "" ? ["--emulator-src", EMULATOR_SRC] : [])
+  ], {
     execArgv: ["--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"]
   })
   const next = () => new Promise<any>((resolve) => child.once("message", resolve))
   const { url, certificatePem } = (await next()) as { url: string; certificatePem: string | undefined }
-  const dispatcher = new Agent({ connections: 4, ...(certificatePem !== undefined ? { connect: { ca: certificatePem } } : {}) })
+  const dispatcher = new Agent({ connections: 16, ...(certificatePem !== undefined ? { connect: { ca: certificatePem } } : {}) })
   const headers = { authorization: `Bearer ${TOKEN}` }
   const call = async (method: "GET" | "PUT", target: string, body?: string) => {
     const res = await request(target, {
@@ -125,10 +140,13 @@ const startChild = async (kind: "emulator" | "bare", scheme: "http" | "https") =
     child.send("cpu")
     return (await next()).cpu as number
   }
-  /** Server CPU µs per operation of `ops` runs of `op`. */
-  const perOp = async (ops: number, op: (i: number) => Promise<unknown>) => {
+  /** Server CPU µs per operation of `ops` runs of `op`, `concurrency` in flight. */
+  const perOp = async (ops: number, op: (i: number) => Promise<unknown>, concurrency = 1) => {
     const before = await serverCpu()
-    for (let i = 0; i < ops; i++) await op(i)
+    let next = 0
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < ops) await op(next++)
+    }))
     return ((await serverCpu()) - before) / ops
   }
   const get = (i: number) => call("GET", `${url}/secrets/secret-${(i % ITEMS).toString().padStart(6, "0")}?api-version=${API}`)
@@ -165,13 +183,21 @@ const runScheme = async (scheme: "http" | "https") => {
       await side.perOp(OPS, side.get)
       await side.perOp(OPS, side.set)
     }
-    const samples = { bareGet: [] as Array<number>, bareSet: [] as Array<number>, get: [] as Array<number>, set: [] as Array<number> }
+    const samples = {
+      bareGet: [] as Array<number>,
+      bareGet16: [] as Array<number>,
+      bareSet: [] as Array<number>,
+      get: [] as Array<number>,
+      get16: [] as Array<number>,
+      set: [] as Array<number>
+    }
     for (let r = 0; r < ROUNDS; r++) {
       // Alternate who goes first, so a load change during a round hits both sides alike.
       const order = r % 2 === 0 ? ["bare", "emulator"] as const : ["emulator", "bare"] as const
       for (const who of order) {
         const side = who === "bare" ? bare : emulator
         ;(who === "bare" ? samples.bareGet : samples.get).push(await side.perOp(OPS, side.get))
+        ;(who === "bare" ? samples.bareGet16 : samples.get16).push(await side.perOp(OPS, side.get, 16))
         ;(who === "bare" ? samples.bareSet : samples.set).push(await side.perOp(OPS, side.set))
       }
     }
@@ -185,10 +211,17 @@ const runScheme = async (scheme: "http" | "https") => {
     const bareGetUs = median(samples.bareGet)
     const getUs = median(samples.get)
     return {
-      bare: { getUs: round1(bareGetUs), getSpread: round2(spread(samples.bareGet)), setUs: round1(median(samples.bareSet)) },
+      bare: {
+        getUs: round1(bareGetUs),
+        getSpread: round2(spread(samples.bareGet)),
+        get16Us: round1(median(samples.bareGet16)),
+        setUs: round1(median(samples.bareSet))
+      },
       emulator: {
         getUs: round1(getUs),
         getSpread: round2(spread(samples.get)),
+        get16Us: round1(median(samples.get16)),
+        get16Spread: round2(spread(samples.get16)),
         setUs: round1(median(samples.set)),
         setSpread: round2(spread(samples.set)),
         listAllMs: round1(median(lists) / 1000),
@@ -197,6 +230,8 @@ const runScheme = async (scheme: "http" | "https") => {
       },
       getCpuVsBare: round2(getUs / bareGetUs),
       getThroughputVsBare: round2(bareGetUs / getUs),
+      get16ThroughputVsBare: round2(median(samples.bareGet16) / median(samples.get16)),
+      setThroughputVsBare: round2(median(samples.bareSet) / median(samples.set)),
       samples: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.map(round1)]))
     }
   } finally {
@@ -206,7 +241,7 @@ const runScheme = async (scheme: "http" | "https") => {
 
 const runInProcess = async () => {
   const scope = Effect.runSync(Scope.make())
-  const { engine, handler } = await Effect.runPromise(Scope.extend(Emulator.makeHandler({ token: TOKEN }), scope))
+  const { engine, handler } = await Effect.runPromise(Scope.extend((await loadEmulator()).makeHandler({ token: TOKEN }), scope))
   await Effect.runPromise(engine.seed(seedList(ITEMS)))
   const base = "https://emulator.vault.azure.net"
   const headers = { authorization: `Bearer ${TOKEN}` }
@@ -274,10 +309,11 @@ const main = async () => {
   const result = {
     date: new Date().toISOString(),
     machine: { ...before, loadAverageAtEnd: machine().loadAverage },
+    emulatorSource: EMULATOR_SRC === "" ? "packages/emulator/src" : EMULATOR_SRC,
     items: ITEMS,
     opsPerBatch: OPS,
     rounds: ROUNDS,
-    note: "Server CPU µs per operation (user + system of the server process), one request in flight, keep-alive; " +
+    note: "Server CPU µs per operation (user + system of the server process), one request in flight (get16: 16), keep-alive; " +
       "medians over rounds, spread = (max − min) / median. getThroughputVsBare = bare CPU per GET ÷ emulator CPU " +
       "per GET (target ≥ 0.8). bare = node:http(s) answering a canned secret bundle, same scheme and kind of certificate.",
     ...overSocket,
