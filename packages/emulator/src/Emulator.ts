@@ -25,13 +25,13 @@
  */
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpServer from "@effect/platform/HttpServer"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as http from "node:http"
@@ -299,6 +299,12 @@ const makeEngine = (options: EmulatorOptions): Effect.Effect<VaultEngine.VaultEn
 
 const appFor = httpApp.makeAppFromOptions
 
+// The in-process handler without the platform's server span per request (a span with an attribute per
+// header cost about a quarter of each answer); the emulator's own answers carry no tracing anyway.
+const toWebHandlerUntraced = HttpApp.toWebHandlerRuntime(
+  Runtime.setFiberRef(Runtime.defaultRuntime, HttpMiddleware.currentTracerDisabledWhen, () => true)
+)
+
 const makeCertificate = (host: string) =>
   Effect.tryPromise({
     try: () =>
@@ -358,29 +364,34 @@ export const start = (options: EmulatorOptions = {}): Effect.Effect<EmulatorInfo
     const engine = yield* makeEngine(options)
     const cert = tls ? yield* makeCertificate(host) : undefined
     const scheme = tls ? "https" : "http"
-    const app = server.wrapApp(appFor(engine, options, scheme), {
+    // On the live clock, so the hot routes can be answered without a fiber.
+    const vault = httpApp.makeVault({ ...httpApp.configFromOptions(engine, options, scheme), liveClock: true })
+    const listener = server.makeListener(vault, {
       scheme,
       healthPath: options.healthPath,
       onRequest: options.onRequest
     })
-    const serverLayer = NodeHttpServer.layer(
-      () => {
-        // A missing Host is answered by the app (JSON), not by Node (empty 400).
-        const node = cert
-          ? https.createServer({ key: cert.private, cert: cert.cert, requireHostHeader: false })
-          : http.createServer({ requireHostHeader: false })
-        server.installRejections(node, scheme, options.onRequest)
-        return node
-      },
-      { port: options.port ?? 0, host }
+    // A missing Host is answered by the listener (JSON), not by Node (empty 400).
+    const node = cert
+      ? https.createServer({ key: cert.private, cert: cert.cert, requireHostHeader: false }, listener)
+      : http.createServer({ requireHostHeader: false }, listener)
+    server.installRejections(node, scheme, options.onRequest)
+    const port = yield* Effect.acquireRelease(
+      Effect.async<number, EmulatorError>((resume) => {
+        const onError = (cause: Error) =>
+          resume(Effect.fail(new EmulatorError({ message: `Cannot listen on ${host}:${options.port ?? 0}: ${causeMessage(cause)}`, cause })))
+        node.once("error", onError)
+        node.listen({ port: options.port ?? 0, host }, () => {
+          node.off("error", onError)
+          const address = node.address()
+          resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : 0))
+        })
+      }),
+      () => Effect.async<void>((resume) => {
+        if (!node.listening) return resume(Effect.void)
+        node.close(() => resume(Effect.void))
+      })
     )
-    const context = yield* Layer.build(HttpServer.serve(app).pipe(Layer.provideMerge(serverLayer))).pipe(
-      Effect.mapError((cause) =>
-        new EmulatorError({ message: `Cannot listen on ${host}:${options.port ?? 0}: ${causeMessage(cause)}`, cause })
-      )
-    )
-    const address = Context.get(context, HttpServer.HttpServer).address
-    const port = address._tag === "TcpAddress" ? address.port : 0
     const urlHost = host.includes(":") ? `[${host}]` : host
     return {
       url: `${tls ? "https" : "http"}://${urlHost}:${port}`,
@@ -485,7 +496,7 @@ export const makeHandler = (
   Effect.gen(function*() {
     // The in-process handler has no startup failure modes except a broken data file, which is a defect here.
     const engine = yield* Effect.orDie(makeEngine(options))
-    const handler = HttpApp.toWebHandler(appFor(engine, options, "https"))
+    const handler = toWebHandlerUntraced(appFor(engine, options, "https"))
     return { handler, engine }
   })
 

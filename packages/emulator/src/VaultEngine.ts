@@ -814,6 +814,31 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
       return view(rec, v)
     }
 
+    const readSecret = (name: string, version: string | undefined, nowMs: number): SecretView | VaultError => {
+      const rec = active(name, nowMs)
+      if (rec instanceof VaultError) return rec
+      const v = findVersion(rec, name, version)
+      if (v instanceof VaultError) return v
+      if (!v.enabled) return errors.disabled()
+      return view(rec, v)
+    }
+    const readSecretsPage = (from: string | undefined, limit: number, nowMs: number): ReadonlyArray<SecretView> =>
+      pageOf(liveIndex, from, limit, (r) => isVisible(r, nowMs)).map((r) => view(r, latest(r)))
+    // The same reads without a fiber, as `withNow` runs them; a read whose sweep changed durable state is not
+    // answered here (undefined), so its save is awaited on the Effect path.
+    const syncRead = <A>(f: (nowMs: number) => A | VaultError, nowMs: number): A | VaultError | undefined => {
+      const before = changeCount
+      let r: A | VaultError
+      try {
+        sweep(nowMs)
+        r = f(nowMs)
+      } catch (e) {
+        if (e instanceof VaultError) return e
+        throw e
+      }
+      return options.persist !== undefined && changeCount !== before ? undefined : r
+    }
+
     const engine: VaultEngine = {
       recoveryLevel,
       recoverableDays,
@@ -823,15 +848,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
           if (!(r instanceof VaultError)) changed()
           return r
         }),
-      getSecret: (name, version) =>
-        withNow((nowMs) => {
-          const rec = active(name, nowMs)
-          if (rec instanceof VaultError) return rec
-          const v = findVersion(rec, name, version)
-          if (v instanceof VaultError) return v
-          if (!v.enabled) return errors.disabled()
-          return view(rec, v)
-        }),
+      getSecret: (name, version) => withNow((nowMs) => readSecret(name, version, nowMs)),
       updateSecret: (name, version, params) =>
         withNow((nowMs) => {
           const rec = active(name, nowMs)
@@ -917,10 +934,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
       listSecrets: Effect.orDie(withNow((nowMs) =>
         pageOf(liveIndex, undefined, Number.POSITIVE_INFINITY, (r) => isVisible(r, nowMs)).map((r) => view(r, latest(r)))
       )),
-      listSecretsPage: (from, limit) =>
-        Effect.orDie(withNow((nowMs) =>
-          pageOf(liveIndex, from, limit, (r) => isVisible(r, nowMs)).map((r) => view(r, latest(r)))
-        )),
+      listSecretsPage: (from, limit) => Effect.orDie(withNow((nowMs) => readSecretsPage(from, limit, nowMs))),
       listSecretVersions: (name) =>
         Effect.orDie(withNow((nowMs) => {
           const rec = secrets.get(key(name))
@@ -994,5 +1008,26 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
           return undefined
         })
     }
+    syncReadsOf.set(engine, {
+      getSecret: (name, version, nowMs) => syncRead((now) => readSecret(name, version, now), nowMs),
+      listSecretsPage: (from, limit, nowMs) => syncRead((now) => readSecretsPage(from, limit, now), nowMs)
+    })
     return engine
   })
+
+/**
+ * Reads answered synchronously at a given time (the socket server's hot path, on the live clock), exactly as
+ * the Effect operations answer them; `undefined` means "use the Effect operation" (the read's sweep changed
+ * state that must be saved first).
+ *
+ * @internal
+ */
+export interface SyncReads {
+  readonly getSecret: (name: string, version: string, nowMs: number) => SecretView | VaultError | undefined
+  readonly listSecretsPage: (from: string | undefined, limit: number, nowMs: number) => ReadonlyArray<SecretView> | VaultError | undefined
+}
+
+const syncReadsOf = new WeakMap<VaultEngine, SyncReads>()
+
+/** @internal The synchronous reads of an engine made by {@link make}. */
+export const syncReads = (engine: VaultEngine): SyncReads | undefined => syncReadsOf.get(engine)

@@ -1,16 +1,15 @@
 /**
- * The socket server's own parts around the vault app: Key Vault-shaped answers to what Node's HTTP parser
- * rejects before any app runs, the health route and the request log.
+ * The socket server: the vault served on `node:http(s)`, Key Vault-shaped answers to what Node's HTTP parser
+ * rejects before any request handler runs, the health route and the request log.
  */
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as http from "node:http"
 import type * as net from "node:net"
 import type * as stream from "node:stream"
 import type { RequestLogEntry } from "../Emulator.js"
+import type * as VaultEngine from "../VaultEngine.js"
+import * as httpApp from "./httpApp.js"
 
 const baseHeaders = (scheme: "http" | "https", requestId: string = crypto.randomUUID()): Record<string, string> => ({
   "cache-control": "no-cache",
@@ -23,7 +22,7 @@ const baseHeaders = (scheme: "http" | "https", requestId: string = crypto.random
   ...(scheme === "https" ? { "strict-transport-security": "max-age=31536000;includeSubDomains" } : {})
 })
 
-const JSON_TYPE = "application/json; charset=utf-8"
+const JSON_TYPE = httpApp.JSON_CONTENT_TYPE
 const errorBody = (code: string, message: string) => JSON.stringify({ error: { code, message } })
 
 const REASONS: Record<number, string> = {
@@ -120,58 +119,110 @@ const printablePath = (url: string): string => {
   return path.replace(/[^\x21-\x7e]/g, (c) => encodeURIComponent(c))
 }
 
+// The body of a node request: kept up to `maxBytes`, the rest read and dropped (so the 413 reaches the client
+// instead of a connection reset) up to MAX_DRAIN_BYTES, beyond which the connection is given up.
+const readBody = (request: http.IncomingMessage) => (maxBytes: number): Effect.Effect<string, VaultEngine.VaultError> =>
+  Effect.async<string, VaultEngine.VaultError>((resume) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    const cleanup = () => {
+      request.off("data", onData)
+      request.off("end", onEnd)
+      request.off("error", onError)
+    }
+    function onData(chunk: Buffer) {
+      size += chunk.length
+      if (size <= maxBytes) chunks.push(chunk)
+      else if (size > httpApp.MAX_DRAIN_BYTES) {
+        cleanup()
+        request.destroy()
+        resume(Effect.fail(httpApp.bodyTooLarge(maxBytes)))
+      }
+    }
+    function onEnd() {
+      cleanup()
+      resume(
+        size > maxBytes
+          ? Effect.fail(httpApp.bodyTooLarge(maxBytes))
+          : Effect.succeed(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"))
+      )
+    }
+    function onError() {
+      cleanup()
+      resume(size === 0 ? Effect.succeed("") : Effect.fail(httpApp.bodyUnreadable()))
+    }
+    request.on("data", onData)
+    request.on("end", onEnd)
+    request.on("error", onError)
+    return Effect.sync(cleanup)
+  })
+
 /**
- * Wraps the vault app with what only the socket server has: the health route (no auth), the request log and
- * the Host check Node's own would answer with an empty 400.
+ * The socket server's request listener: the vault answered straight on `node:http(s)` (one fiber per request,
+ * no platform server, router or middleware in between), plus what only the socket server has: the health
+ * route (no auth), the request log and the Host check Node's own would answer with an empty 400.
  *
  * @internal
  */
-export const wrapApp = <E, R>(
-  app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest>,
+export const makeListener = (
+  vault: httpApp.Vault,
   options: {
     readonly scheme: "http" | "https"
     readonly healthPath?: string | undefined
     readonly onRequest?: ((entry: RequestLogEntry) => void) | undefined
   }
-): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> => {
-  const inner = Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    if (options.healthPath !== undefined && printablePath(request.url) === options.healthPath) {
-      if (request.method === "GET" || request.method === "HEAD") {
-        return HttpServerResponse.text(JSON.stringify({ status: "ok" }), {
-          status: 200,
-          contentType: JSON_TYPE,
-          headers: baseHeaders(options.scheme)
-        })
-      }
+): (request: http.IncomingMessage, response: http.ServerResponse) => void => {
+  const { healthPath, onRequest, scheme } = options
+  const send = (response: http.ServerResponse, status: number, headers: Record<string, string>, body: string | undefined) => {
+    if (response.writableEnded || response.destroyed) return
+    if (body !== undefined) {
+      headers["content-type"] = httpApp.JSON_CONTENT_TYPE
+      headers["content-length"] = String(Buffer.byteLength(body, "utf8"))
+    }
+    response.writeHead(status, headers)
+    response.end(body)
+  }
+  return (request, response) => {
+    const started = onRequest === undefined ? 0 : performance.now()
+    const method = request.method ?? "GET"
+    const url = request.url ?? "/"
+    let logged = false
+    const log = (status: number | undefined, requestId: string | undefined) => {
+      if (onRequest === undefined || logged) return
+      logged = true
+      onRequest({ method, path: printablePath(url), status, durationMs: performance.now() - started, requestId })
+    }
+    const answer = (status: number, headers: Record<string, string>, body: string | undefined) => {
+      send(response, status, headers, body)
+      log(status, headers["x-ms-request-id"])
+    }
+    if (healthPath !== undefined && (method === "GET" || method === "HEAD") && printablePath(url) === healthPath) {
+      return answer(200, baseHeaders(scheme), JSON.stringify({ status: "ok" }))
     }
     // HTTP/1.1 requires Host (RFC 9112 §3.2); Node would answer its absence with an empty 400.
-    const incoming = NodeHttpServerRequest.toIncomingMessage(request)
-    if (incoming.httpVersion === "1.1" && request.headers["host"] === undefined) {
-      return HttpServerResponse.text(errorBody("BadParameter", "The request URL or Host header is invalid."), {
-        status: 400,
-        contentType: JSON_TYPE,
-        headers: baseHeaders(options.scheme)
-      })
+    if (request.httpVersion === "1.1" && request.headers.host === undefined) {
+      return answer(400, baseHeaders(scheme), errorBody("BadParameter", "The request URL or Host header is invalid."))
     }
-    return yield* app
-  })
-  const onRequest = options.onRequest
-  if (onRequest === undefined) return inner
-  return Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const started = performance.now()
-    return yield* inner.pipe(Effect.onExit((exit) =>
-      Effect.sync(() => {
-        const response = Exit.isSuccess(exit) ? exit.value : undefined
-        onRequest({
-          method: request.method,
-          path: printablePath(request.url),
-          status: response?.status,
-          durationMs: performance.now() - started,
-          requestId: response?.headers["x-ms-request-id"]
-        })
-      })
-    ))
-  })
+    const vaultRequest: httpApp.VaultRequest = {
+      method,
+      url,
+      headers: request.headers as Record<string, string | undefined>,
+      body: readBody(request)
+    }
+    // The hot routes are answered right here, the rest in a fiber.
+    const now = vault.answerSync?.(vaultRequest)
+    if (now !== undefined) return answer(now.status, now.headers, now.body)
+    const fiber = Effect.runFork(vault.answer(vaultRequest))
+    fiber.addObserver((exit) => {
+      if (Exit.isSuccess(exit)) answer(exit.value.status, exit.value.headers, exit.value.body)
+      else if (!response.writableEnded) response.destroy()
+    })
+    response.on("close", () => {
+      if (!response.writableEnded) {
+        // The client went away before the answer.
+        log(undefined, undefined)
+        fiber.unsafeInterruptAsFork(fiber.id())
+      }
+    })
+  }
 }
