@@ -744,19 +744,22 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
       if (expired.length > 0) changed()
     }
 
+    /** Sweep, then `f`; a failed synchronous save (onChange) has already rolled the change back: its error. */
+    const sweepAndRun = <A>(f: (nowMs: number) => A | VaultError, nowMs: number): A | VaultError => {
+      try {
+        sweep(nowMs)
+        return f(nowMs)
+      } catch (e) {
+        if (e instanceof VaultError) return e
+        throw e
+      }
+    }
+
     const withNow = <A>(f: (nowMs: number) => A | VaultError): Effect.Effect<A, VaultError> =>
       Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
         Effect.suspend(() => {
           const before = changeCount
-          let r: A | VaultError
-          try {
-            sweep(nowMs)
-            r = f(nowMs)
-          } catch (e) {
-            // A failed synchronous save (onChange) has already rolled the change back.
-            if (e instanceof VaultError) return Effect.fail(e)
-            throw e
-          }
+          const r = sweepAndRun(f, nowMs)
           if (r instanceof VaultError) return Effect.fail(r)
           if (options.persist === undefined || changeCount === before) return Effect.succeed(r)
           // Registered synchronously, so no other change can slip between this one and its save.
@@ -828,14 +831,7 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
     // answered here (undefined), so its save is awaited on the Effect path.
     const syncRead = <A>(f: (nowMs: number) => A | VaultError, nowMs: number): A | VaultError | undefined => {
       const before = changeCount
-      let r: A | VaultError
-      try {
-        sweep(nowMs)
-        r = f(nowMs)
-      } catch (e) {
-        if (e instanceof VaultError) return e
-        throw e
-      }
+      const r = sweepAndRun(f, nowMs)
       return options.persist !== undefined && changeCount !== before ? undefined : r
     }
 

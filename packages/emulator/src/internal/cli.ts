@@ -226,7 +226,7 @@ export const clientSnippet = (info: { url: string; certPath: string | undefined;
       `}).pipe(`,
       `  Layer.provide(Credential.layerStatic(${token})),`,
       `  Layer.provide(NodeHttpClient.layerWithoutAgent),`,
-      `  Layer.provide(NodeHttpClient.makeAgentLayer({ ca: fs.readFileSync(${JSON.stringify(info.certPath)}, "utf8") }))`,
+      `  Layer.provide(NodeHttpClient.makeAgentLayer({ ca: fs.readFileSync(${JSON.stringify(info.certPath)}, "utf8"), keepAlive: true }))`,
       `)`
     ]
   return lines.join("\n")

@@ -4,10 +4,10 @@
  * them through one executor whose per-client parts (URL prefix, headers, span attributes) are built once;
  * adding an operation is one description here, one method there, one test.
  */
-import type * as DateTime from "effect/DateTime"
 import * as Either from "effect/Either"
 import * as ApiVersion from "../ApiVersion.js"
 import type { DeletedSecret, KeyVaultSecret, SecretProperties } from "../KeyVaultSecret.js"
+import type { SetSecretOptions } from "../SecretClient.js"
 import * as SecretError from "../SecretError.js"
 import * as Transform from "./transform.js"
 import * as Validate from "./validate.js"
@@ -59,13 +59,8 @@ const first = (...checks: ReadonlyArray<() => SecretError.InvalidArgument | unde
 
 // ---- inputs -----------------------------------------------------------------------------------------------
 
-export interface PropertiesInput {
-  readonly contentType?: string | undefined
-  readonly enabled?: boolean | undefined
-  readonly notBefore?: DateTime.DateTime | Date | undefined
-  readonly expiresOn?: DateTime.DateTime | Date | undefined
-  readonly tags?: Readonly<Record<string, string>> | undefined
-}
+/** The attributes a write sets (`SecretClient.SetSecretOptions`). */
+export type PropertiesInput = SetSecretOptions
 
 export interface SetInput {
   readonly name: string
