@@ -34,6 +34,7 @@ import type * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -41,6 +42,8 @@ import type * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Chunk from "effect/Chunk"
@@ -49,6 +52,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import * as ApiVersion from "./ApiVersion.js"
 import * as Credential from "./Credential.js"
 import * as Bulk from "./internal/bulk.js"
@@ -1122,12 +1126,42 @@ export const make = (
 
     // The vault's span attributes are the same for every call: built once.
     const vaultAttributes = spanAttributes(vault, undefined)
+    /**
+     * `Effect.withSpan(effect, "SecretClient.<operation>")`: the same span (`Effect.makeSpan`: parent, links,
+     * annotations, timing, a tracer that is off), the parent of everything inside, ended with the exit. The
+     * context is set and restored in the one uninterruptible region that also ends the span, instead of a second
+     * acquire/release around the context (`withSpan` = `useSpan` + `provideService`): fewer runtime steps on
+     * every call.
+     */
     const traced = <A, E, R>(operation: string, name: string | undefined, effect: Effect.Effect<A, E, R>) =>
-      Effect.withSpan(effect, `SecretClient.${operation}`, {
-        attributes: name === undefined ? vaultAttributes : { ...vaultAttributes, "keyvault.secret.name": name },
-        kind: "client",
-        captureStackTrace: false
-      })
+      Effect.flatMap(
+        Effect.makeSpan(`SecretClient.${operation}`, {
+          attributes: name === undefined ? vaultAttributes : { ...vaultAttributes, "keyvault.secret.name": name },
+          kind: "client",
+          captureStackTrace: false
+        }),
+        (span) =>
+          Effect.withFiberRuntime<A, E, R>((fiber) => {
+            const outer = fiber.currentContext
+            const timing = fiber.getFiberRef(FiberRef.currentTracerTimingEnabled)
+            const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+            const leave = (exit: Exit.Exit<A, E>) =>
+              Effect.flatMap(FiberRef.set(FiberRef.currentContext, outer), () => {
+                span.end(timing ? clock.unsafeCurrentTimeNanos() : BigInt(0), exit)
+                return exit
+              })
+            return Effect.uninterruptibleMask((restore) =>
+              Effect.flatMap(
+                FiberRef.set(FiberRef.currentContext, Context.add(outer, Tracer.ParentSpan, span)),
+                () =>
+                  Effect.matchCauseEffect(restore(effect), {
+                    onFailure: (cause) => leave(Exit.failCause(cause)),
+                    onSuccess: (a) => leave(Exit.succeed(a))
+                  })
+              )
+            )
+          })
+      )
 
     // Per-call options (withRequestOptions / withResponse): one place for every operation, page and poll.
     const send = (request: HttpClientRequest.HttpClientRequest, ctx: Pipeline.Ctx) =>

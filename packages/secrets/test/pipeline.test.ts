@@ -657,6 +657,49 @@ describe("pollers", () => {
 })
 
 describe("observability", () => {
+  it.effect("the operation span is the parent of what runs inside it, ends with its exit, and the caller's span is back after", () =>
+    Effect.gen(function*() {
+      const spans: Array<Tr.Span> = []
+      const base = yield* Effect.tracer
+      const tracer = Tracer.make({
+        span: (...args) => {
+          const s = base.span(...args)
+          spans.push(s)
+          return s
+        },
+        context: (f, fiber) => base.context(f, fiber)
+      })
+      const seen: Array<string> = []
+      const t = setup((req) => req.url.includes("/missing") ? { status: 404, body: { error: { code: "SecretNotFound", message: "no" } } } : ok(bundle("n")))
+      yield* t.run((c) =>
+        Effect.gen(function*() {
+          // A hook runs inside the operation: its span must be a child of SecretClient.getSecret.
+          yield* c.getSecret("n").pipe(
+            SecretClient.withRequestOptions({
+              onResponse: () => Effect.void.pipe(Effect.withSpan("hook"))
+            })
+          )
+          yield* Effect.flip(c.getSecret("missing"))
+          // After the operation the caller's span is the parent again.
+          const after = yield* Effect.currentSpan
+          seen.push(after.name)
+        }).pipe(Effect.withSpan("caller"))
+      ).pipe(Effect.withTracer(tracer))
+      const byName = (n: string) => spans.filter((s) => s.name === n)
+      const caller = byName("caller")[0]!
+      const [ok1, failed] = byName("SecretClient.getSecret")
+      const hook = byName("hook")[0]!
+      assert.strictEqual(seen[0], "caller")
+      assert.strictEqual(ok1!.parent._tag === "Some" && ok1!.parent.value.spanId, caller.spanId)
+      assert.strictEqual(failed!.parent._tag === "Some" && failed!.parent.value.spanId, caller.spanId)
+      assert.strictEqual(hook.parent._tag === "Some" && hook.parent.value.spanId, ok1!.spanId)
+      // Same trace, and each span ended with its exit.
+      assert.strictEqual(ok1!.traceId, caller.traceId)
+      assert.strictEqual(ok1!.status._tag, "Ended")
+      assert.isTrue(ok1!.status._tag === "Ended" && ok1!.status.exit._tag === "Success")
+      assert.isTrue(failed!.status._tag === "Ended" && failed!.status.exit._tag === "Failure")
+    }))
+
   it.effect("one span per operation with vault/name attributes and never the value; logs carry no secrets", () =>
     Effect.gen(function*() {
       const spans: Array<Tr.Span> = []
