@@ -273,6 +273,19 @@ describe("retry", () => {
       assert.strictEqual((yield* Fiber.join(f2)).name, "n")
     }))
 
+  it.effect("a URL or body the transport cannot encode is not retried (it would fail the same way every time)", () =>
+    Effect.gen(function*() {
+      for (const reason of ["InvalidUrl", "Encode"] as const) {
+        const t = setup(() => ({ status: 0, transportError: reason }), {}, { challenge: false })
+        const fiber = yield* Effect.fork(Effect.flip(t.run((c) => c.getSecret("n"))))
+        yield* TestClock.adjust("5 minutes")
+        const e = yield* Fiber.join(fiber)
+        assert.strictEqual(e._tag, "TransportError")
+        if (e._tag === "TransportError") assert.strictEqual(e.reason, reason)
+        assert.strictEqual(t.requests.length, 1, reason)
+      }
+    }))
+
   it.effect("a custom RetryPolicy layer replaces the default", () =>
     Effect.gen(function*() {
       const t = setup(() => ({ status: 500, body: {} }))

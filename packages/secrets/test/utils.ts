@@ -21,8 +21,8 @@ export interface Scripted {
   readonly status: number
   readonly headers?: Record<string, string>
   readonly body?: unknown
-  /** Fail with a transport error instead of answering. */
-  readonly transportError?: boolean
+  /** Fail with a transport error instead of answering (`true`: reason "Transport"). */
+  readonly transportError?: boolean | "InvalidUrl" | "Encode"
   /** Never answer (for timeouts). */
   readonly hang?: boolean
   /** Socket server only: send the head and this much of the body, then stall without ending. */
@@ -49,7 +49,8 @@ export const scriptedClient = (handler: Handler) => {
       const out = handler(rec, requests.length - 1)
       if (out.hang) return Effect.never
       if (out.transportError) {
-        return Effect.fail(new RequestError({ request: req, reason: "Transport", description: "ECONNRESET (scripted)" }))
+        const reason = out.transportError === true ? "Transport" : out.transportError
+        return Effect.fail(new RequestError({ request: req, reason, description: `${reason} (scripted)` }))
       }
       const body = out.body === undefined ? null : typeof out.body === "string" ? out.body : JSON.stringify(out.body)
       return Effect.succeed(

@@ -372,7 +372,7 @@ export const make = (
       if (!vaultSchemeOk || !url.startsWith(vaultPrefix)) return false
       const q = url.indexOf("?", vaultPrefix.length)
       const path = q === -1 ? url.slice(vaultPrefix.length) : url.slice(vaultPrefix.length, q)
-      return plainPath.test(path) && !/%2e/i.test(path) && (q === -1 || plainQuery.test(url.slice(q + 1)))
+      return plainPath.test(path) && !/%2e|%2f|%5c/i.test(path) && (q === -1 || plainQuery.test(url.slice(q + 1)))
     }
 
     const checkUrl = (rawUrl: string, ctx: Ctx): SendError | undefined => {
@@ -409,7 +409,12 @@ export const make = (
       }
       // A vault behind a path-based gateway: every request (nextLink included) stays under its path, where
       // another path on the same host may be another backend.
-      if (vaultPath !== "" && url.pathname !== vaultPath && !url.pathname.startsWith(`${vaultPath}/`)) {
+      // An encoded slash or backslash is refused there too: a gateway that decodes it before routing would
+      // resolve `/kv/secrets%2F..%2F..%2Fadmin` outside the vault's path, past this prefix check.
+      if (
+        vaultPath !== "" &&
+        ((url.pathname !== vaultPath && !url.pathname.startsWith(`${vaultPath}/`)) || /%2f|%5c/i.test(url.pathname))
+      ) {
         return challengeError(
           ctx,
           "ForeignHost",
@@ -437,8 +442,9 @@ export const make = (
 
     const runAttempts = (call: Call): Effect.Effect<Response, SendError> =>
       Effect.matchEffect(attempt(call.prepared, call.ctx), {
+        // A URL or body the transport cannot encode fails the same way on every attempt: not retried.
         onFailure: (e) =>
-          e._tag !== "TransportError"
+          e._tag !== "TransportError" || e.reason === "InvalidUrl" || e.reason === "Encode"
             ? Effect.fail(e)
             : retryOrGiveUp(call, { status: undefined, retryAfter: undefined }, Either.left(e)),
         onSuccess: (res) => onAttemptResponse(call, res)
