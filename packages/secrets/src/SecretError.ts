@@ -356,7 +356,8 @@ export class InvalidArgument extends Schema.TaggedError<InvalidArgument>(
 }
 
 /**
- * Any other non-success status (400, 405, 5xx after retries, ...).
+ * Any other non-success status (400, 405, 5xx after retries, ...). `retryAfterMs`: a 503's `Retry-After`
+ * (when the service said when to come back: retries exhausted, or a longer wait than the retry policy honours).
  *
  * @since 0.1.0
  * @category Errors
@@ -373,7 +374,7 @@ export class InvalidArgument extends Schema.TaggedError<InvalidArgument>(
  */
 export class HttpError extends Schema.TaggedError<HttpError>("@effect-keyvault/secrets/SecretError/HttpError")(
   "HttpError",
-  service
+  { ...service, retryAfterMs: Schema.optional(Schema.Number) }
 ) {
   /**
    * The brand checked by {@link isSecretError}.

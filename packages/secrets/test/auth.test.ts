@@ -252,6 +252,27 @@ describe("4. Retry-After bounds", () => {
       }))
   }
 
+  it.scoped("a 503 whose Retry-After is beyond the cap: HttpError with retryAfterMs at once (and without: none)", () =>
+    Effect.gen(function*() {
+      const server = yield* throttling({ "retry-after": "3600" }, 503)
+      const exit = yield* settlesWithoutWaiting(withClient(clientOver(server.url, recordingCredential().layer), (c) => c.getSecret("n")))
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) {
+        const e = Option.getOrThrow(Cause.failureOption(exit.cause))
+        assert.strictEqual(e._tag, "HttpError")
+        if (e._tag === "HttpError") {
+          assert.strictEqual(e.status, 503)
+          assert.strictEqual(e.retryAfterMs, 3_600_000)
+          assert.include(e.message, "Retry-After")
+        }
+      }
+      assert.strictEqual(server.requests.length, 2)
+      const plain = yield* throttling({}, 400)
+      const e400 = yield* Effect.flip(withClient(clientOver(plain.url, recordingCredential().layer), (c) => c.getSecret("n")))
+      assert.strictEqual(e400._tag, "HttpError")
+      if (e400._tag === "HttpError") assert.isUndefined(e400.retryAfterMs)
+    }))
+
   it.scoped("a wait under the cap is honoured (TestClock), a configured lower cap fails at once", () =>
     Effect.gen(function*() {
       let throttledOnce = false

@@ -617,7 +617,15 @@ const statusError = (
             res.headers["location"] !== undefined ? ` to '${res.headers["location"]}'` : ""
           } not followed: Key Vault does not redirect)`
           : ""
-        return yield* new SecretError.HttpError({ ...common, message: `${prefix}${serviceMessage}${redirect}` })
+        // A 503 that says when to come back keeps that, as a 429 does (Throttled.retryAfterMs).
+        const ra = res.status === 503 ? RetryPolicy.parseRetryAfter(res.headers, yield* Clock.currentTimeMillis) : undefined
+        return yield* new SecretError.HttpError({
+          ...common,
+          ...(ra === undefined ? {} : { retryAfterMs: Duration.toMillis(ra) }),
+          message: `${prefix}${serviceMessage}${redirect}${
+            ra === undefined ? "" : ` (Retry-After ${Duration.format(ra)}: retries exhausted, or a longer wait than the retry policy honours)`
+          }`
+        })
       }
     }
   })
