@@ -81,7 +81,7 @@ describe("challenge authentication", () => {
       assert.strictEqual(credential.calls.length, 1)
     }))
 
-  it.effect("concurrent callers inside the refresh window share one refresh", () =>
+  it.effect("inside the refresh window calls go on with the still-valid token while one refresh runs in the background", () =>
     Effect.gen(function*() {
       const credential = countingCredential({ delay: "10 millis", lifetimeMs: 5 * 60_000 })
       const t = setup(() => ok(bundle("n")), {}, { credential })
@@ -89,16 +89,23 @@ describe("challenge authentication", () => {
         Effect.gen(function*() {
           yield* c.getSecret("n")
           yield* Effect.sleep("210 seconds") // inside the 2-minute refresh window
-          return yield* Effect.all(Array.from({ length: 8 }, () => c.getSecret("n")), { concurrency: "unbounded" })
+          // Nobody waits for the (slow) credential: all 8 are answered with the valid token-1.
+          const during = yield* Effect.all(Array.from({ length: 8 }, () => c.getSecret("n")), { concurrency: "unbounded" })
+          const sentDuring = t.requests.length
+          yield* Effect.sleep("1 second") // the background refresh completes
+          yield* c.getSecret("n")
+          return { during, sentDuring }
         })
       ))
       yield* TestClock.adjust("1 second")
       yield* TestClock.adjust("210 seconds")
       yield* TestClock.adjust("1 second")
-      const results = yield* Fiber.join(fiber)
-      assert.strictEqual(results.length, 8)
+      const { during, sentDuring } = yield* Fiber.join(fiber)
+      assert.strictEqual(during.length, 8)
+      // One refresh for all of them (the first call's, plus the initial token).
       assert.strictEqual(credential.calls.length, 2)
-      for (const r of t.requests.slice(-8)) assert.strictEqual(r.headers["authorization"], "Bearer token-2")
+      for (const r of t.requests.slice(sentDuring - 8, sentDuring)) assert.strictEqual(r.headers["authorization"], "Bearer token-1")
+      assert.strictEqual(t.requests.at(-1)!.headers["authorization"], "Bearer token-2")
     }))
 
   it.effect("tokens are refreshed ahead of expiry", () =>
@@ -112,11 +119,33 @@ describe("challenge authentication", () => {
           yield* c.getSecret("n")
           assert.strictEqual(credential.calls.length, 1)
           yield* TestClock.adjust("90 seconds") // inside the 2-minute refresh window
+          yield* c.getSecret("n") // starts the refresh, goes on with the valid token
+          yield* Effect.yieldNow()
           yield* c.getSecret("n")
         })
       )
       assert.strictEqual(credential.calls.length, 2)
+      assert.strictEqual(t.requests.at(-2)!.headers["authorization"], "Bearer token-1")
       assert.strictEqual(t.requests.at(-1)!.headers["authorization"], "Bearer token-2")
+    }))
+
+  it.effect("a token at its last second is not used: callers wait for the refresh", () =>
+    Effect.gen(function*() {
+      const credential = countingCredential({ delay: "10 millis", lifetimeMs: 5 * 60_000 })
+      const t = setup(() => ok(bundle("n")), {}, { credential })
+      const fiber = yield* Effect.fork(t.run((c) =>
+        Effect.gen(function*() {
+          yield* c.getSecret("n")
+          yield* Effect.sleep("299500 millis") // 0.5 s before expiry: inside the forced window
+          return yield* Effect.all(Array.from({ length: 4 }, () => c.getSecret("n")), { concurrency: "unbounded" })
+        })
+      ))
+      yield* TestClock.adjust("1 second")
+      yield* TestClock.adjust("299500 millis")
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(fiber)
+      assert.strictEqual(credential.calls.length, 2)
+      for (const r of t.requests.slice(-4)) assert.strictEqual(r.headers["authorization"], "Bearer token-2")
     }))
 
   it.effect("CAE insufficient_claims gets one retry with the decoded claims", () =>

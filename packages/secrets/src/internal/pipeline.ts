@@ -157,10 +157,41 @@ export const make = (
       return now < refreshAt && now < t.expiresOnTimestamp - forcedWindowMs ? t : undefined
     }
 
+    /** The cached token for this challenge while it is still valid (outside the last second before expiry). */
+    const validCached = (state: ChallengeState, now: number): Credential.AccessToken | undefined => {
+      const current = cached
+      return current !== undefined && current.key === state.tokenKey &&
+          now < current.token.expiresOnTimestamp - forcedWindowMs
+        ? current.token
+        : undefined
+    }
+
+    // A refresh running in the background (started by the first call inside the refresh window).
+    let backgroundRefresh = false
+
     const getToken = (state: ChallengeState, ctx: Ctx, claims?: string) =>
       claims !== undefined ? lockedGetToken(state, ctx, claims) : Effect.clockWith((clock) => {
-        const t = usableCached(state, clock.unsafeCurrentTimeMillis())
-        return t !== undefined ? Effect.succeed(t) : lockedGetToken(state, ctx, claims)
+        const now = clock.unsafeCurrentTimeMillis()
+        const t = usableCached(state, now)
+        if (t !== undefined) return Effect.succeed(t)
+        // Inside the refresh window with a token that is still valid (as the official SDKs do): one refresh
+        // runs in the background and every call goes on with the valid token; nobody waits for the credential
+        // until the token is about to expire. A failed refresh keeps the token (lockedGetToken backs off).
+        const valid = validCached(state, now)
+        if (valid === undefined) return lockedGetToken(state, ctx, claims)
+        if (backgroundRefresh) return Effect.succeed(valid)
+        backgroundRefresh = true
+        return Effect.as(
+          Effect.forkDaemon(
+            lockedGetToken(state, ctx).pipe(
+              Effect.ignore,
+              Effect.ensuring(Effect.sync(() => {
+                backgroundRefresh = false
+              }))
+            )
+          ),
+          valid
+        )
       })
 
     const lockedGetToken = (state: ChallengeState, ctx: Ctx, claims?: string) =>
