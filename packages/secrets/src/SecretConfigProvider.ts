@@ -49,6 +49,7 @@ import * as Cause from "effect/Cause"
 import type * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
+import * as Context from "effect/Context"
 import * as ConfigProviderPathPatch from "effect/ConfigProviderPathPatch"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
@@ -59,6 +60,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import type { SecretProperties } from "./KeyVaultSecret.js"
 import * as SecretCache from "./SecretCache.js"
 import * as SecretClient from "./SecretClient.js"
@@ -254,6 +256,8 @@ export const makeRefreshing = (
       Stream.retry(Schedule.spaced(interval)),
       Stream.drop(1), // the first Snapshot is the state just read
       Stream.runForEachChunk(() => reload), // one re-read per poll, however many changes it saw
+      // Its own traces: not children of this constructor's span, which ends when it returns.
+      Effect.mapInputContext((context: Context.Context<SecretClient.SecretClient>) => Context.omit(Tracer.ParentSpan)(context)),
       Effect.forkScoped
     )
     const provider = ConfigProvider.fromFlat(ConfigProvider.makeFlat({

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Config, ConfigProvider, Effect, Layer, Redacted, TestClock } from "effect"
+import { Config, ConfigProvider, Effect, Layer, Redacted, TestClock, Tracer } from "effect"
 import { TestVault } from "../../emulator/src/index.js"
 import { SecretClient, SecretConfigProvider, SecretError } from "../src/index.js"
 
@@ -141,6 +141,29 @@ describe("SecretConfigProvider (0.2)", () => {
         Layer.provideMerge(vault2())
       )
     )))
+
+  it.effect("the refresh watch is traced on its own, not under the makeRefreshing span that ended long ago", () =>
+    Effect.gen(function*() {
+      const spans: Array<Tracer.Span> = []
+      const base = yield* Effect.tracer
+      const tracer = Tracer.make({
+        span: (...args) => {
+          const s = base.span(...args)
+          spans.push(s)
+          return s
+        },
+        context: (f, fiber) => base.context(f, fiber)
+      })
+      yield* Effect.gen(function*() {
+        yield* SecretConfigProvider.makeRefreshing({ prefix: "myapp-", refreshInterval: "1 minute" })
+        const made = spans.find((s) => s.name === "SecretConfigProvider.makeRefreshing")!
+        const before = spans.length
+        yield* TestClock.adjust("61 seconds")
+        const polls = spans.slice(before).filter((s) => s.name.startsWith("SecretClient."))
+        assert.isAbove(polls.length, 0)
+        for (const s of polls) assert.isFalse(s.parent._tag === "Some" && s.parent.value.spanId === made.spanId, s.name)
+      }).pipe(Effect.scoped, Effect.withTracer(tracer))
+    }).pipe(Effect.provide(vault2())))
 
   it.effect("refreshInterval follows SecretWatch: a secret that expires drops out, a deleted one goes, no change reads nothing", () =>
     Effect.gen(function*() {
