@@ -500,12 +500,19 @@ export const makeVault = (config: AppConfig & { readonly liveClock?: boolean }):
   }
 
   // The constant part of a plain GET's headers, in `respond`'s order; the request id goes at REQUEST_ID_AT.
+  // The headers of a plain GET's answer, copied per answer: the request id goes at REQUEST_ID_AT, the length
+  // at the end (LENGTH_AT from the end); a client request id comes before the content headers.
   const plainHeaders: Array<string> = []
   for (const [k, v] of Object.entries(baseHeaders)) plainHeaders.push(k, v)
   const REQUEST_ID_AT = plainHeaders.indexOf("x-ms-request-id") + 1
+  const plainHeadersWithType = [...plainHeaders, "content-type", JSON_CONTENT_TYPE, "content-length", ""]
+  const LENGTH_AT = plainHeadersWithType.length - 1
   // The Authorization value `authenticate` accepts for the configured token, when it is the only one
   // (a token with whitespace in it goes the ordinary way).
   const bearerValue = config.token !== undefined && /^\S+$/.test(config.token) ? `Bearer ${config.token}` : undefined
+  let lastHost: string | undefined
+  let lastApiVersion: string | undefined
+  let lastFormatter: ReturnType<typeof formatter> | undefined
   const answerPlainGet = reads === undefined ? undefined : (
     method: string,
     url: string,
@@ -516,7 +523,6 @@ export const makeVault = (config: AppConfig & { readonly liveClock?: boolean }):
     const q = url.indexOf("?", 9)
     if (q === -1 || url.indexOf("%", 9) !== -1 || !url.startsWith("api-version=", q + 1)) return undefined
     const apiVersion = url.slice(q + 13)
-    if (!API_VERSIONS.has(apiVersion)) return undefined
     const slash = url.indexOf("/", 9)
     let name: string
     let version = ""
@@ -545,17 +551,30 @@ export const makeVault = (config: AppConfig & { readonly liveClock?: boolean }):
       }
     }
     if (host === undefined || auth === undefined) return undefined
-    const origin = `${config.scheme}://${host}`
-    if (!validOrigins.has(origin)) return undefined
     if (config.token !== undefined ? auth !== bearerValue : !/^bearer\s+\S+/i.test(auth)) return undefined
+    // A client sends the same Host and api-version every time: the last pair's formatter is kept.
+    let fmt = lastFormatter
+    if (host !== lastHost || apiVersion !== lastApiVersion) {
+      const origin = `${config.scheme}://${host}`
+      if (!validOrigins.has(origin) || !API_VERSIONS.has(apiVersion)) return undefined
+      fmt = formatterFor(origin, apiVersion)
+      lastHost = host
+      lastApiVersion = apiVersion
+      lastFormatter = fmt
+    }
     const v = reads.getSecret(name, version, Date.now())
     if (v === undefined || v instanceof VaultEngine.VaultError) return undefined
-    const { length, text } = formatterFor(origin, apiVersion).bundleEntry(v)
+    const { length, text } = fmt!.bundleEntry(v)
     const requestId = crypto.randomUUID()
-    const headers = plainHeaders.slice()
+    let headers: Array<string>
+    if (clientRequestId === undefined) {
+      headers = plainHeadersWithType.slice()
+      headers[LENGTH_AT] = length
+    } else {
+      headers = plainHeaders.slice()
+      headers.push("x-ms-client-request-id", clientRequestId, "content-type", JSON_CONTENT_TYPE, "content-length", length)
+    }
     headers[REQUEST_ID_AT] = requestId
-    if (clientRequestId !== undefined) headers.push("x-ms-client-request-id", clientRequestId)
-    headers.push("content-type", JSON_CONTENT_TYPE, "content-length", length)
     return { headers, body: text, requestId }
   }
 
