@@ -499,9 +499,8 @@ export const makeVault = (config: AppConfig & { readonly liveClock?: boolean }):
     }
   }
 
-  // The constant part of a plain GET's headers, in `respond`'s order; the request id goes at REQUEST_ID_AT.
-  // The headers of a plain GET's answer, copied per answer: the request id goes at REQUEST_ID_AT, the length
-  // at the end (LENGTH_AT from the end); a client request id comes before the content headers.
+  // The headers of a plain GET's answer in `respond`'s order, copied per answer: the request id goes at
+  // REQUEST_ID_AT, the length at LENGTH_AT; a client request id comes before the content headers.
   const plainHeaders: Array<string> = []
   for (const [k, v] of Object.entries(baseHeaders)) plainHeaders.push(k, v)
   const REQUEST_ID_AT = plainHeaders.indexOf("x-ms-request-id") + 1
