@@ -817,13 +817,23 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
       return view(rec, v)
     }
 
+    // Reads hand out one view per stored version: stored versions are never changed in place (an update
+    // stores a new object), so a view, and whatever a caller derives from it (the HTTP layer caches the JSON
+    // body per view), stays right as long as its stored version is the one in the record.
+    const readViews = new WeakMap<StoredVersion, SecretView>()
     const readSecret = (name: string, version: string | undefined, nowMs: number): SecretView | VaultError => {
       const rec = active(name, nowMs)
       if (rec instanceof VaultError) return rec
       const v = findVersion(rec, name, version)
       if (v instanceof VaultError) return v
       if (!v.enabled) return errors.disabled()
-      return view(rec, v)
+      let out = readViews.get(v)
+      // The record's name is in the view: a snapshot may put the same stored version under another name.
+      if (out === undefined || out.name !== rec.name) {
+        out = view(rec, v)
+        readViews.set(v, out)
+      }
+      return out
     }
     const readSecretsPage = (from: string | undefined, limit: number, nowMs: number): ReadonlyArray<SecretView> =>
       pageOf(liveIndex, from, limit, (r) => isVisible(r, nowMs)).map((r) => view(r, latest(r)))
@@ -1005,7 +1015,11 @@ export const make = (options: EngineOptions = {}): Effect.Effect<VaultEngine> =>
         })
     }
     syncReadsOf.set(engine, {
-      getSecret: (name, version, nowMs) => syncRead((now) => readSecret(name, version, now), nowMs),
+      // With nothing for the sweep to do (the usual case), just the read.
+      getSecret: (name, version, nowMs) =>
+        purging.size === 0 && nowMs < nextPurgeS * 1000
+          ? readSecret(name, version, nowMs)
+          : syncRead((now) => readSecret(name, version, now), nowMs),
       listSecretsPage: (from, limit, nowMs) => syncRead((now) => readSecretsPage(from, limit, now), nowMs)
     })
     return engine

@@ -90,6 +90,193 @@ describe("hot routes: the socket server's fiber-less answers equal the Effect pa
   })
 })
 
+describe("cached GET bodies follow every change of the secret", () => {
+  // The socket server serves GETs from a JSON text cached per stored version; each step changes the secret
+  // another way, then GETs it twice over the socket (the second a plain, cached answer) and compares with
+  // the Effect path of another vault over the same engine (no cache shared) and with what the step did.
+  const TOKEN = "cache-token"
+  let server: Awaited<ReturnType<typeof Emulator.startServer>>
+  let overSocket: Send
+  let inProcess: Send
+  beforeAll(async () => {
+    server = await Emulator.startServer({ tls: false, token: TOKEN })
+    overSocket = viaFetch(server.url)
+    inProcess = viaHandler(HttpApp.toWebHandler(httpApp.makeAppFromOptions(server.engine, { token: TOKEN }, "http")), server.url)
+  })
+  afterAll(() => server?.close())
+  const auth = `Bearer ${TOKEN}`
+  const send = (method: string, path: string, body?: unknown) => overSocket(method, `${path}?${q("7.6")}`, { auth, body })
+  const get = async (path: string) => {
+    const first = await send("GET", path)
+    const second = await send("GET", path)
+    const effect = await inProcess("GET", `${path}?${q("7.6")}`, { auth })
+    expect(second.text).toBe(first.text)
+    expect(second.status).toBe(effect.status)
+    expect(second.text).toBe(effect.text)
+    return second
+  }
+
+  it("update, disable, enable, set, delete, recover, purge, re-create, restore", async () => {
+    expect((await send("PUT", "/secrets/cached", { value: "one" })).status).toBe(200)
+    const v1 = (await get("/secrets/cached")).json.id.split("/").pop() as string
+    expect((await get("/secrets/cached")).json).toMatchObject({ value: "one", attributes: { enabled: true } })
+
+    // PATCH the latest version: new content type and tags.
+    expect((await send("PATCH", "/secrets/cached", { contentType: "text/new", tags: { t: "1" } })).status).toBe(200)
+    expect((await get("/secrets/cached")).json).toMatchObject({ value: "one", contentType: "text/new", tags: { t: "1" } })
+    expect((await get(`/secrets/cached/${v1}`)).json).toMatchObject({ contentType: "text/new", tags: { t: "1" } })
+
+    // PATCH a named version: expiry set, then disabled (403), then enabled again with other tags.
+    expect((await send("PATCH", `/secrets/cached/${v1}`, { attributes: { exp: 4_000_000_000 } })).status).toBe(200)
+    expect((await get("/secrets/cached")).json.attributes.exp).toBe(4_000_000_000)
+    expect((await send("PATCH", `/secrets/cached/${v1}`, { attributes: { enabled: false } })).status).toBe(200)
+    expect((await get("/secrets/cached")).status).toBe(403)
+    expect((await get(`/secrets/cached/${v1}`)).status).toBe(403)
+    expect((await send("PATCH", `/secrets/cached/${v1}`, { attributes: { enabled: true, exp: null }, tags: { t: "2" } })).status).toBe(200)
+    const enabled = (await get("/secrets/cached")).json
+    expect(enabled).toMatchObject({ value: "one", tags: { t: "2" }, attributes: { enabled: true } })
+    expect(enabled.attributes.exp).toBeUndefined()
+
+    // A new version becomes the latest; the old one keeps its own body.
+    expect((await send("PUT", "/secrets/cached", { value: "two" })).status).toBe(200)
+    expect((await get("/secrets/cached")).json).toMatchObject({ value: "two" })
+    expect((await get(`/secrets/cached/${v1}`)).json).toMatchObject({ value: "one", tags: { t: "2" } })
+
+    // Deleted: 404; recovered: the same secret again.
+    expect((await send("DELETE", "/secrets/cached")).status).toBe(200)
+    expect((await get("/secrets/cached")).status).toBe(404)
+    expect((await send("POST", "/deletedsecrets/cached/recover")).status).toBe(200)
+    expect((await get("/secrets/cached")).json).toMatchObject({ value: "two" })
+
+    // Backed up, deleted, purged: 404; re-created under another case: a new secret, new name in the id.
+    const blob = (await send("POST", "/secrets/cached/backup")).json.value as string
+    expect((await send("DELETE", "/secrets/cached")).status).toBe(200)
+    expect((await send("DELETE", "/deletedsecrets/cached")).status).toBe(204)
+    expect((await get("/secrets/cached")).status).toBe(404)
+    expect((await get(`/secrets/cached/${v1}`)).status).toBe(404)
+    expect((await send("PUT", "/secrets/CACHED", { value: "three" })).status).toBe(200)
+    const recreated = (await get("/secrets/cached")).json
+    expect(recreated).toMatchObject({ value: "three" })
+    expect(recreated.id).toContain("/secrets/CACHED/")
+
+    // Purged again and restored from the backup: the backed-up versions, under the backed-up name.
+    expect((await send("DELETE", "/secrets/cached")).status).toBe(200)
+    expect((await send("DELETE", "/deletedsecrets/cached")).status).toBe(204)
+    expect((await send("POST", "/secrets/restore", { value: blob })).status).toBe(200)
+    const restored = (await get("/secrets/cached")).json
+    expect(restored).toMatchObject({ value: "two" })
+    expect(restored.id).toContain("/secrets/cached/")
+    expect((await get(`/secrets/cached/${v1}`)).json).toMatchObject({ value: "one", tags: { t: "2" } })
+  })
+
+  it("the same stored version restored from a snapshot under another name gets its own body", async () => {
+    const engine = server.engine
+    await Effect.runPromise(engine.setSecret("snap-a", { value: "s" }))
+    const first = (await get("/secrets/snap-a")).json
+    const snapshot = await Effect.runPromise(engine.snapshot)
+    // The same stored version objects, now under another name.
+    await Effect.runPromise(engine.restoreSnapshot({
+      ...snapshot,
+      secrets: snapshot.secrets.map((s) => s.name === "snap-a" ? { ...s, name: "snap-b" } : s)
+    }))
+    expect((await get("/secrets/snap-a")).status).toBe(404)
+    const renamed = (await get("/secrets/snap-b")).json
+    expect(renamed.value).toBe("s")
+    expect(renamed.id).toBe(first.id.replace("/snap-a/", "/snap-b/"))
+  })
+})
+
+describe("plain GETs: the shortest way answers exactly as the ordinary one", () => {
+  const make = (token: string | undefined) =>
+    Effect.gen(function*() {
+      const engine = yield* VaultEngine.make()
+      yield* engine.setSecret("plain", { value: "p", contentType: "text/plain", tags: { k: "v" } })
+      const vault = httpApp.makeVault({ ...httpApp.configFromOptions(engine, { token }, "https"), liveClock: true })
+      return { engine, vault }
+    })
+  const toRequest = (url: string, raw: ReadonlyArray<string>): httpApp.VaultRequest => {
+    const headers: Record<string, string> = {}
+    for (let i = 0; i < raw.length; i += 2) headers[raw[i]!.toLowerCase()] = raw[i + 1]!
+    return { method: "GET", url, headers, body: () => Effect.succeed("") }
+  }
+  const withoutId = (headers: ReadonlyArray<string>) => headers.filter((_, i) => headers[i - 1] !== "x-ms-request-id")
+
+  it.effect("answered the shortest way: body and headers (in order) as answerSync's", () =>
+    Effect.gen(function*() {
+      const { engine, vault } = yield* make("tok")
+      const version = (yield* engine.getSecret("plain")).version
+      const raw = ["Host", "vault.local:8443", "Authorization", "Bearer tok", "X-MS-Client-Request-Id", "cid-1"]
+      // A Host is taken the shortest way once the ordinary way has validated it.
+      expect(vault.answerPlainGet!("GET", `/secrets/plain?${q("7.6")}`, raw)).toBeUndefined()
+      vault.answerSync!(toRequest(`/secrets/plain?${q("7.6")}`, raw))
+      for (const url of [`/secrets/plain?${q("7.6")}`, `/secrets/plain/${version}?${q("7.0")}`, `/secrets/PLAIN?${q("2025-07-01")}`]) {
+        const plain = vault.answerPlainGet!("GET", url, raw)!
+        const ordinary = vault.answerSync!(toRequest(url, raw))!
+        expect(plain, url).toBeDefined()
+        expect(plain.body).toBe(ordinary.body)
+        const list = Object.entries(ordinary.headers).flat()
+        list.push("content-type", httpApp.JSON_CONTENT_TYPE, "content-length", String(Buffer.byteLength(ordinary.body!)))
+        expect(withoutId(plain.headers)).toEqual(withoutId(list))
+        expect(plain.headers[plain.headers.indexOf("x-ms-request-id") + 1]).toBe(plain.requestId)
+      }
+    }))
+
+  it.effect("anything else is left to the ordinary way", () =>
+    Effect.gen(function*() {
+      const { vault } = yield* make("tok")
+      const raw = ["host", "vault.local", "authorization", "Bearer tok"]
+      vault.answerSync!(toRequest(`/secrets/plain?${q("7.6")}`, raw))
+      const url = `/secrets/plain?${q("7.6")}`
+      expect(vault.answerPlainGet!("GET", url, raw)).toBeDefined()
+      const left: ReadonlyArray<readonly [string, string, ReadonlyArray<string>]> = [
+        ["HEAD", url, raw],
+        ["GET", `/Secrets/plain?${q("7.6")}`, raw],
+        ["GET", `/secrets/%70lain?${q("7.6")}`, raw],
+        ["GET", `//secrets/plain?${q("7.6")}`, raw],
+        ["GET", `/secrets/plain/?${q("7.6")}`, raw],
+        ["GET", `/secrets/plain/versions?${q("7.6")}`, raw],
+        ["GET", `/secrets/plain/Backup?${q("7.6")}`, raw],
+        ["GET", `/secrets/plain/a/b?${q("7.6")}`, raw],
+        ["GET", `/secrets/plain?${q("7.6")}&outContentType=application/x-pkcs12`, raw],
+        ["GET", `/secrets/plain?maxresults=1&${q("7.6")}`, raw],
+        ["GET", `/secrets/plain?${q("9.9")}`, raw],
+        ["GET", "/secrets/plain", raw],
+        ["GET", `/secrets/missing?${q("7.6")}`, raw],
+        ["GET", `/secrets/bad_name?${q("7.6")}`, raw],
+        ["GET", url, ["host", "other.local", "authorization", "Bearer tok"]],
+        ["GET", url, ["host", "vault.local"]],
+        ["GET", url, ["authorization", "Bearer tok"]],
+        ["GET", url, ["host", "vault.local", "authorization", "bearer tok"]],
+        ["GET", url, ["host", "vault.local", "authorization", "Bearer wrong"]],
+        ["GET", url, [...raw, "Authorization", "Bearer tok"]],
+        ["GET", url, [...raw, "Host", "vault.local"]],
+        ["GET", url, [...raw, "x-ms-client-request-id", "a", "x-ms-client-request-id", "b"]]
+      ]
+      for (const [method, target, headers] of left) {
+        expect(vault.answerPlainGet!(method, target, headers), `${method} ${target} ${headers.join(",")}`).toBeUndefined()
+      }
+    }))
+
+  it.effect("without a configured token any Bearer token is taken, as the ordinary way takes it", () =>
+    Effect.gen(function*() {
+      const { vault } = yield* make(undefined)
+      const url = `/secrets/plain?${q("7.6")}`
+      vault.answerSync!(toRequest(url, ["host", "h", "authorization", "Bearer x"]))
+      expect(vault.answerPlainGet!("GET", url, ["host", "h", "authorization", "bearer anything"])).toBeDefined()
+      expect(vault.answerPlainGet!("GET", url, ["host", "h", "authorization", "Bearer"])).toBeUndefined()
+      expect(vault.answerPlainGet!("GET", url, ["host", "h", "authorization", "Basic x"])).toBeUndefined()
+    }))
+
+  it.effect("a token with whitespace in it is left to the ordinary way (which never accepts a leading one)", () =>
+    Effect.gen(function*() {
+      const { vault } = yield* make(" a")
+      const url = `/secrets/plain?${q("7.6")}`
+      const raw = ["host", "h", "authorization", "Bearer  a"]
+      expect(vault.answerSync!(toRequest(url, raw))!.status).toBe(401)
+      expect(vault.answerPlainGet!("GET", url, raw)).toBeUndefined()
+    }))
+})
+
 describe("the engine's synchronous reads", () => {
   it.effect("answer like the Effect reads; with persistence, a read whose sweep purged is left to the Effect path", () =>
     Effect.gen(function*() {

@@ -161,11 +161,15 @@ describe("health route and request log", () => {
     expect(put.status).toBe(200)
     const wrong = await send("GET", `/secrets/logged?${q()}`, { auth: "Bearer wrong-token-marker" })
     expect(wrong.status).toBe(401)
+    // A plain GET (answered the shortest way) is logged like the rest.
+    const get = await send("GET", `/secrets/logged?${q()}`, { auth: "Bearer token-marker-7f3a" })
+    expect(get.status).toBe(200)
     // The entry is written when the answer is sent; give the last one a moment on a loaded machine.
-    for (let i = 0; i < 100 && entries.length < 2; i++) await new Promise((r) => setTimeout(r, 20))
-    expect(entries).toHaveLength(2)
+    for (let i = 0; i < 100 && entries.length < 3; i++) await new Promise((r) => setTimeout(r, 20))
+    expect(entries).toHaveLength(3)
     expect(entries[0]).toMatchObject({ method: "PUT", path: "/secrets/logged", status: 200, requestId: put.headers.get("x-ms-request-id") })
     expect(entries[1]).toMatchObject({ method: "GET", path: "/secrets/logged", status: 401 })
+    expect(entries[2]).toMatchObject({ method: "GET", path: "/secrets/logged", status: 200, requestId: get.headers.get("x-ms-request-id") })
     expect(entries[0]!.durationMs).toBeGreaterThanOrEqual(0)
     const logged = JSON.stringify(entries)
     for (const marker of ["value-marker-91bd", "token-marker-7f3a", "wrong-token-marker", "query-marker"]) {

@@ -86,6 +86,8 @@ type Json = Record<string, unknown>
 interface Reply {
   readonly status: number
   readonly body?: unknown
+  /** the body already serialized (takes the place of `body`) */
+  readonly text?: string
   readonly headers?: Record<string, string>
 }
 
@@ -129,6 +131,24 @@ export interface VaultResponse {
 export interface Vault {
   readonly answer: (request: VaultRequest) => Effect.Effect<VaultResponse>
   readonly answerSync: ((request: VaultRequest) => VaultResponse | undefined) | undefined
+  /**
+   * The commonest request (a GET of a secret with only `api-version`, a well-formed Bearer token and a Host
+   * already seen) answered with the least work; `undefined` for anything else or any error, which
+   * `answerSync` / `answer` then answer (the same way, byte for byte).
+   */
+  readonly answerPlainGet: ((method: string, url: string, rawHeaders: ReadonlyArray<string>) => PlainAnswer | undefined) | undefined
+}
+
+/**
+ * A 200 answer to a plain GET: headers as a flat name/value list in the wire order of {@link VaultResponse}'s
+ * (content-type and content-length included), for `writeHead`.
+ *
+ * @internal
+ */
+export interface PlainAnswer {
+  readonly headers: Array<string>
+  readonly body: string
+  readonly requestId: string
 }
 
 // Per request: everything the routes need, in one object (no closures built per request).
@@ -426,7 +446,7 @@ export const makeVault = (config: AppConfig & { readonly liveClock?: boolean }):
     return {
       status: reply.status,
       headers,
-      body: reply.status === 204 || reply.body === undefined ? undefined : JSON.stringify(reply.body)
+      body: reply.status === 204 ? undefined : reply.text ?? (reply.body === undefined ? undefined : JSON.stringify(reply.body))
     }
   }
 
@@ -479,7 +499,85 @@ export const makeVault = (config: AppConfig & { readonly liveClock?: boolean }):
     }
   }
 
-  return { answer: (request) => Effect.map(answer(request), (reply) => respond(request, reply)), answerSync }
+  // The headers of a plain GET's answer in `respond`'s order, copied per answer: the request id goes at
+  // REQUEST_ID_AT, the length at LENGTH_AT; a client request id comes before the content headers.
+  const plainHeaders: Array<string> = []
+  for (const [k, v] of Object.entries(baseHeaders)) plainHeaders.push(k, v)
+  const REQUEST_ID_AT = plainHeaders.indexOf("x-ms-request-id") + 1
+  const plainHeadersWithType = [...plainHeaders, "content-type", JSON_CONTENT_TYPE, "content-length", ""]
+  const LENGTH_AT = plainHeadersWithType.length - 1
+  // The Authorization value `authenticate` accepts for the configured token, when it is the only one
+  // (a token with whitespace in it goes the ordinary way).
+  const bearerValue = config.token !== undefined && /^\S+$/.test(config.token) ? `Bearer ${config.token}` : undefined
+  let lastHost: string | undefined
+  let lastApiVersion: string | undefined
+  let lastFormatter: ReturnType<typeof formatter> | undefined
+  const answerPlainGet = reads === undefined ? undefined : (
+    method: string,
+    url: string,
+    rawHeaders: ReadonlyArray<string>
+  ): PlainAnswer | undefined => {
+    // GET /secrets/{name}[/{version}]?api-version=…: nothing to decode, no other parameter.
+    if (method !== "GET" || !url.startsWith("/secrets/")) return undefined
+    const q = url.indexOf("?", 9)
+    if (q === -1 || url.indexOf("%", 9) !== -1 || !url.startsWith("api-version=", q + 1)) return undefined
+    const apiVersion = url.slice(q + 13)
+    const slash = url.indexOf("/", 9)
+    let name: string
+    let version = ""
+    if (slash === -1 || slash > q) name = url.slice(9, q)
+    else {
+      name = url.slice(9, slash)
+      version = url.slice(slash + 1, q)
+      if (version === "" || version.includes("/") || SUB_RESOURCES.has(version.toLowerCase())) return undefined
+    }
+    if (name === "") return undefined
+    // The few headers needed, straight from the raw list; a repeated one goes the ordinary way.
+    let host: string | undefined
+    let auth: string | undefined
+    let clientRequestId: string | undefined
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      const k = rawHeaders[i]!
+      if (k.length === 4 && k.toLowerCase() === "host") {
+        if (host !== undefined) return undefined
+        host = rawHeaders[i + 1]!
+      } else if (k.length === 13 && k.toLowerCase() === "authorization") {
+        if (auth !== undefined) return undefined
+        auth = rawHeaders[i + 1]!
+      } else if (k.length === 22 && k.toLowerCase() === "x-ms-client-request-id") {
+        if (clientRequestId !== undefined) return undefined
+        clientRequestId = rawHeaders[i + 1]!
+      }
+    }
+    if (host === undefined || auth === undefined) return undefined
+    if (config.token !== undefined ? auth !== bearerValue : !/^bearer\s+\S+/i.test(auth)) return undefined
+    // A client sends the same Host and api-version every time: the last pair's formatter is kept.
+    let fmt = lastFormatter
+    if (host !== lastHost || apiVersion !== lastApiVersion) {
+      const origin = `${config.scheme}://${host}`
+      if (!validOrigins.has(origin) || !API_VERSIONS.has(apiVersion)) return undefined
+      fmt = formatterFor(origin, apiVersion)
+      lastHost = host
+      lastApiVersion = apiVersion
+      lastFormatter = fmt
+    }
+    const v = reads.getSecret(name, version, Date.now())
+    if (v === undefined || v instanceof VaultEngine.VaultError) return undefined
+    const { length, text } = fmt!.bundleEntry(v)
+    const requestId = crypto.randomUUID()
+    let headers: Array<string>
+    if (clientRequestId === undefined) {
+      headers = plainHeadersWithType.slice()
+      headers[LENGTH_AT] = length
+    } else {
+      headers = plainHeaders.slice()
+      headers.push("x-ms-client-request-id", clientRequestId, "content-type", JSON_CONTENT_TYPE, "content-length", length)
+    }
+    headers[REQUEST_ID_AT] = requestId
+    return { headers, body: text, requestId }
+  }
+
+  return { answer: (request) => Effect.map(answer(request), (reply) => respond(request, reply)), answerSync, answerPlainGet }
 
   function dispatch(request: VaultRequest, parsed: Parsed): Effect.Effect<Reply, VaultEngine.VaultError> {
     const ctx = begin(request, parsed)
@@ -641,7 +739,7 @@ export const makeVault = (config: AppConfig & { readonly liveClock?: boolean }):
         return VaultEngine.errors.badParameter("PFX to PEM conversion is not supported by the emulator.")
       }
     }
-    return { status: 200, body: ctx.fmt.bundle(v, true) }
+    return { status: 200, text: ctx.fmt.bundleEntry(v).text }
   }
 
   // maxresults and $skiptoken of a listing request.
@@ -862,6 +960,18 @@ const formatter = (origin: string, apiVersion: string) => {
     if (features.previousVersion && v.previousVersion !== undefined) out.previousVersion = v.previousVersion
     return out
   }
+  // GET answers, serialized once per view: the engine hands out one view per stored version and a new one
+  // when the version changes, so a cached text can never outlive the data it was made from.
+  const bundleTexts = new WeakMap<VaultEngine.SecretView, { readonly text: string; readonly length: string }>()
+  const bundleEntry = (v: VaultEngine.SecretView) => {
+    let entry = bundleTexts.get(v)
+    if (entry === undefined) {
+      const text = JSON.stringify(bundle(v, true))
+      entry = { text, length: String(Buffer.byteLength(text, "utf8")) }
+      bundleTexts.set(v, entry)
+    }
+    return entry
+  }
   const deletedExtras = (v: VaultEngine.DeletedView): Json => ({
     recoveryId: `${origin}/deletedsecrets/${v.name}`,
     deletedDate: v.deletedDate,
@@ -871,6 +981,8 @@ const formatter = (origin: string, apiVersion: string) => {
     originWithPort,
     features,
     bundle,
+    /** GET's answer to a secret: the JSON text and its length in bytes, made once per view. */
+    bundleEntry,
     item: (v: VaultEngine.SecretView, versioned: boolean): Json =>
       addCommon({ id: versioned ? `${origin}/secrets/${v.name}/${v.version}` : `${origin}/secrets/${v.name}` }, v),
     /**
