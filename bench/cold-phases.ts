@@ -26,6 +26,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
 import { repoRoot } from "./emulator.js"
+import { coldBundleOptions } from "./extras.js"
 import { startResponder } from "./fair.js"
 import { fmtNumber, median, table } from "./stats.js"
 
@@ -47,14 +48,9 @@ const bundle = async (program: string) => {
   const entry = path.join(repoRoot, "bench/cold", `${program}.ts`)
   const outfile = path.join(cacheDir, `phases-${program}.cjs`)
   await esbuild.build({
+    ...coldBundleOptions,
     entryPoints: [entry],
     outfile,
-    bundle: true,
-    minify: true,
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    logLevel: "error",
     plugins: [{
       name: "entry-stamp",
       setup: (build) =>

@@ -37,19 +37,20 @@ interface Target {
   readonly caFile: string
 }
 
+/** How every cold-start program is bundled (also by bench/cold-phases.ts). */
+export const coldBundleOptions = {
+  bundle: true,
+  minify: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  logLevel: "error"
+} as const
+
 const bundle = async (program: ColdProgram) => {
   const esbuild = await import("esbuild")
   const outfile = path.join(cacheDir, `cold-${program}.cjs`)
-  await esbuild.build({
-    entryPoints: [path.join(repoRoot, "bench/cold", `${program}.ts`)],
-    outfile,
-    bundle: true,
-    minify: true,
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    logLevel: "error"
-  })
+  await esbuild.build({ ...coldBundleOptions, entryPoints: [path.join(repoRoot, "bench/cold", `${program}.ts`)], outfile })
   const bytes = fs.readFileSync(outfile)
   return { outfile, minified: bytes.length, gzipped: zlib.gzipSync(bytes, { level: 9 }).length }
 }

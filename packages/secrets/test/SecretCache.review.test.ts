@@ -1,9 +1,10 @@
 import { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Option, Redacted, TestClock, Tracer } from "effect"
+import { Effect, Fiber, Layer, Option, Redacted, TestClock } from "effect"
 import { TestVault } from "../../emulator/src/index.js"
 import { RetryPolicy, SecretCache, SecretClient, SecretError } from "../src/index.js"
 import { footprints } from "../src/internal/cacheFootprint.js"
+import { recordingTracer } from "./utils.js"
 
 // Regression tests for review findings on SecretCache: bounded bookkeeping, shared work in the cache's own
 // context, invalidation when a recover completes. Real client over TestVault; TestClock drives the delays.
@@ -147,16 +148,7 @@ describe("SecretCache (review findings)", () => {
 
   it.effect("a shared read is traced as its own root span, under neither the cache's build nor a reader", () =>
     Effect.gen(function*() {
-      const spans: Array<Tracer.Span> = []
-      const base = yield* Effect.tracer
-      const tracer = Tracer.make({
-        span: (...args) => {
-          const span = base.span(...args)
-          spans.push(span)
-          return span
-        },
-        context: (f, fiber) => base.context(f, fiber)
-      })
+      const { spans, tracer } = yield* recordingTracer
       yield* Effect.gen(function*() {
         const cache = yield* SecretCache.make().pipe(Effect.withSpan("build"))
         yield* cache.get("db-password").pipe(Effect.withSpan("reader"))

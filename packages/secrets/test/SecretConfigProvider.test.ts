@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Config, ConfigProvider, Effect, Layer, Redacted, TestClock, Tracer } from "effect"
+import { Config, ConfigProvider, Effect, Layer, Redacted, TestClock } from "effect"
 import { TestVault } from "../../emulator/src/index.js"
 import { SecretClient, SecretConfigProvider, SecretError } from "../src/index.js"
+import { recordingTracer } from "./utils.js"
 
 const vault = TestVault.layer({
   seed: [
@@ -144,16 +145,7 @@ describe("SecretConfigProvider (0.2)", () => {
 
   it.effect("the refresh watch is traced on its own, not under the makeRefreshing span that ended long ago", () =>
     Effect.gen(function*() {
-      const spans: Array<Tracer.Span> = []
-      const base = yield* Effect.tracer
-      const tracer = Tracer.make({
-        span: (...args) => {
-          const s = base.span(...args)
-          spans.push(s)
-          return s
-        },
-        context: (f, fiber) => base.context(f, fiber)
-      })
+      const { spans, tracer } = yield* recordingTracer
       yield* Effect.gen(function*() {
         yield* SecretConfigProvider.makeRefreshing({ prefix: "myapp-", refreshInterval: "1 minute" })
         const made = spans.find((s) => s.name === "SecretConfigProvider.makeRefreshing")!

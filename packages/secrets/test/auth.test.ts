@@ -436,7 +436,7 @@ describe("6. vault URLs with a path (path-based gateways)", () => {
       for (const r of server.requests) assert.isTrue(new URL(r.url).pathname.startsWith("/kv/"), r.url)
     }))
 
-  it.scoped("a URL under the path's prefix that a URL parser resolves outside it is refused (dot segments)", () =>
+  it.scoped("a URL under the path's prefix that could end up outside it is refused: dot segments (a URL parser resolves them), encoded slashes and backslashes (a gateway may decode them before routing)", () =>
     Effect.gen(function*() {
       const server = yield* serve((url) => withChallenge(() => ({ status: 200, body: { value: [] } }), challengeFor(url)))
       const layer = clientOver(`${server.url}/kv`, recordingCredential().layer)
@@ -444,24 +444,7 @@ describe("6. vault URLs with a path (path-based gateways)", () => {
         `${server.url}/kv/../other/secrets?api-version=2026-04-01`,
         `${server.url}/kv/%2e%2e/other/secrets?api-version=2026-04-01`,
         `${server.url}/kv/.%2E/other/secrets?api-version=2026-04-01`,
-        `${server.url}/kv/secrets/%2E%2e/%2e%2e/other?api-version=2026-04-01`
-      ]
-      for (const link of escapes) {
-        const e = yield* Effect.flip(withClient(layer, (c) =>
-          Stream.runDrain(c.listPropertiesOfSecrets({ continuationToken: link }))))
-        assert.strictEqual(e._tag, "ChallengeError", link)
-        if (e._tag === "ChallengeError") assert.strictEqual(e.reason, "ForeignHost", link)
-        const sent = yield* Effect.flip(withClient(layer, (c) => c.sendRequest(HttpClientRequest.get(link))))
-        assert.strictEqual(sent._tag, "ChallengeError", link)
-      }
-      for (const r of server.requests) assert.isTrue(new URL(r.url).pathname.startsWith("/kv/"), r.url)
-    }))
-
-  it.scoped("an encoded slash or backslash under a gateway path is refused (a gateway may decode it before routing)", () =>
-    Effect.gen(function*() {
-      const server = yield* serve((url) => withChallenge(() => ({ status: 200, body: { value: [] } }), challengeFor(url)))
-      const layer = clientOver(`${server.url}/kv`, recordingCredential().layer)
-      const escapes = [
+        `${server.url}/kv/secrets/%2E%2e/%2e%2e/other?api-version=2026-04-01`,
         `${server.url}/kv/secrets%2F..%2F..%2Fadmin?api-version=2026-04-01`,
         `${server.url}/kv/secrets%2f..%2f..%2fadmin?api-version=2026-04-01`,
         `${server.url}/kv/secrets%5C..%5C..%5Cadmin?api-version=2026-04-01`
@@ -474,7 +457,10 @@ describe("6. vault URLs with a path (path-based gateways)", () => {
         const sent = yield* Effect.flip(withClient(layer, (c) => c.sendRequest(HttpClientRequest.get(link))))
         assert.strictEqual(sent._tag, "ChallengeError", link)
       }
-      for (const r of server.requests) assert.notMatch(r.url, /%2f|%5c/i)
+      for (const r of server.requests) {
+        assert.isTrue(new URL(r.url).pathname.startsWith("/kv/"), r.url)
+        assert.notMatch(r.url, /%2f|%5c/i)
+      }
     }))
 
   it.scoped("a nextLink or continuation token outside the vault's path is refused (ForeignHost)", () =>

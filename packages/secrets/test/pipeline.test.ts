@@ -4,10 +4,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Chunk, Duration, Effect, Fiber, Layer, Logger, LogLevel, Redacted, Stream, TestClock, Tracer } from "effect"
-import type * as Tr from "effect/Tracer"
+import { Chunk, Duration, Effect, Fiber, Layer, Logger, LogLevel, Redacted, Stream, TestClock } from "effect"
 import { Credential, PollingPolicy, RetryPolicy, SecretClient } from "../src/index.js"
-import { bundle, CHALLENGE, deletedBundle, type Handler, scriptedClient, VAULT, withChallenge } from "./utils.js"
+import { bundle, CHALLENGE, deletedBundle, type Handler, recordingTracer, scriptedClient, VAULT, withChallenge } from "./utils.js"
 
 interface TokenCall {
   readonly scopes: ReadonlyArray<string>
@@ -701,16 +700,7 @@ describe("pollers", () => {
 describe("observability", () => {
   it.effect("the operation span is the parent of what runs inside it, ends with its exit, and the caller's span is back after", () =>
     Effect.gen(function*() {
-      const spans: Array<Tr.Span> = []
-      const base = yield* Effect.tracer
-      const tracer = Tracer.make({
-        span: (...args) => {
-          const s = base.span(...args)
-          spans.push(s)
-          return s
-        },
-        context: (f, fiber) => base.context(f, fiber)
-      })
+      const { spans, tracer } = yield* recordingTracer
       const seen: Array<string> = []
       const t = setup((req) => req.url.includes("/missing") ? { status: 404, body: { error: { code: "SecretNotFound", message: "no" } } } : ok(bundle("n")))
       yield* t.run((c) =>
@@ -744,16 +734,7 @@ describe("observability", () => {
 
   it.effect("one span per operation with vault/name attributes and never the value; logs carry no secrets", () =>
     Effect.gen(function*() {
-      const spans: Array<Tr.Span> = []
-      const base = yield* Effect.tracer
-      const tracer = Tracer.make({
-        span: (...args) => {
-          const s = base.span(...args)
-          spans.push(s)
-          return s
-        },
-        context: (f, fiber) => base.context(f, fiber)
-      })
+      const { spans, tracer } = yield* recordingTracer
       const logs: Array<string> = []
       const logger = Logger.make(({ message, annotations }) => {
         logs.push(JSON.stringify([message, [...annotations]]))

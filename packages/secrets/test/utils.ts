@@ -6,9 +6,23 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import { RequestError } from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Tracer } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
+
+/** A tracer that records every span it makes (over the current one), for assertions on names, parents, exits. */
+export const recordingTracer = Effect.map(Effect.tracer, (base) => {
+  const spans: Array<Tracer.Span> = []
+  const tracer = Tracer.make({
+    span: (...args) => {
+      const span = base.span(...args)
+      spans.push(span)
+      return span
+    },
+    context: (f, fiber) => base.context(f, fiber)
+  })
+  return { tracer, spans }
+})
 
 export interface Recorded {
   readonly method: string
