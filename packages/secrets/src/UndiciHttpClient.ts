@@ -363,15 +363,21 @@ const released = (): HttpClientRequest.HttpClientRequest => {
   throw new Error("released")
 }
 
-/** `scheme://host[:port]` and the rest, without a URL parser for the plain absolute URLs the SDK builds. */
-const plainUrl = /^(https?:\/\/[A-Za-z0-9.\-:[\]]+)(\/[^#\\\s]*)$/
+/**
+ * `scheme://host[:port]` and the rest, without a URL parser, for URLs a parser would send unchanged: only
+ * characters that need no encoding (RFC 3986 unreserved, sub-delims, `:@/?%`) and no dot segments. Anything
+ * else (non-ASCII, spaces, quotes, `..`) goes through `new URL`, which encodes and normalises it: the path sent
+ * is the one the SDK checked.
+ */
+const plainUrl = /^(https?:\/\/[A-Za-z0-9.\-:[\]]+)(\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*)$/
+const dotSegment = /(?:^|\/)(?:\.|%2e){1,2}(?:[/?]|$)/i
 
 /** The SDK's path (internal/redaction.ts): the request sent, the whole answer buffered. */
 const bufferedExchange = (dispatcher: Undici.Dispatcher): Redaction.BufferedExchange => (request, sanitized) => {
   let origin: string
   let path: string
   const plain = request.urlParams.length === 0 && Option.isNone(request.hash) ? plainUrl.exec(request.url) : null
-  if (plain !== null) {
+  if (plain !== null && !dotSegment.test(plain[2]!.split("?", 1)[0]!)) {
     origin = plain[1]!
     path = plain[2]!
   } else {

@@ -14,6 +14,7 @@ import * as v8 from "node:v8"
 import * as vm from "node:vm"
 import { Agent, interceptors, ProxyAgent } from "undici"
 import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
+import { Credential, SecretClient } from "../src/index.js"
 
 interface Server {
   readonly url: string
@@ -271,6 +272,34 @@ describe("UndiciHttpClient", () => {
       )
       assert.strictEqual(text, "via proxy")
       assert.deepStrictEqual(tunnels, [new URL(server.url).host])
+    }))
+
+  it.scoped("the SDK's path sends what a URL parser would: non-ASCII encoded, dot segments resolved (the path it checked)", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((req, res) => {
+        if (req.headers["authorization"] === undefined) {
+          res.writeHead(401, {
+            "www-authenticate": `Bearer authorization="https://login.microsoftonline.com/t", resource="https://vault.azure.net"`
+          }).end()
+          return
+        }
+        res.writeHead(200, { "content-type": "application/json" }).end("{}")
+      })
+      const agent = yield* scopedAgent()
+      const client = yield* SecretClient.make({ vaultUrl: server.url, allowInsecureLoopback: true, verifyChallengeResource: false }).pipe(
+        Effect.provideService(HttpClient.HttpClient, UndiciHttpClient.make(agent)),
+        Effect.provide(Credential.layerStatic("t"))
+      )
+      for (const path of ["/secrets/ä", "/secrets/a/../b", "/secrets/q\"x"]) {
+        const res = yield* client.sendRequest(HttpClientRequest.get(path))
+        assert.strictEqual(res.status, 200, path)
+      }
+      const sent = server.requests.filter((r) => r.headers["authorization"] !== undefined).map((r) => r.url)
+      assert.deepStrictEqual(sent, [
+        "/secrets/%C3%A4?api-version=2026-04-01",
+        "/secrets/b?api-version=2026-04-01",
+        "/secrets/q%22x?api-version=2026-04-01"
+      ])
     }))
 
   it.scoped("tracing: true adds the platform's per-attempt span and traceparent; the default sends neither", () =>

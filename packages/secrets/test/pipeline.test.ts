@@ -13,7 +13,9 @@ interface TokenCall {
   readonly options: Credential.GetTokenOptions
 }
 
-const countingCredential = (opts: { readonly lifetimeMs?: number; readonly delay?: Duration.DurationInput } = {}) => {
+const countingCredential = (
+  opts: { readonly lifetimeMs?: number; readonly delay?: Duration.DurationInput; readonly span?: boolean } = {}
+) => {
   const calls: Array<TokenCall> = []
   const service: Credential.Service = {
     getToken: (scopes, options) =>
@@ -22,7 +24,7 @@ const countingCredential = (opts: { readonly lifetimeMs?: number; readonly delay
         if (opts.delay) yield* Effect.sleep(opts.delay)
         const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
         return { token: Redacted.make(`token-${calls.length}`), expiresOnTimestamp: now + (opts.lifetimeMs ?? 3_600_000) }
-      })
+      }).pipe(opts.span === true ? Effect.withSpan("credential.getToken") : (e) => e)
   }
   return { calls, layer: Layer.succeed(Credential.Credential, service) }
 }
@@ -109,8 +111,9 @@ describe("challenge authentication", () => {
 
   it.effect("tokens are refreshed ahead of expiry", () =>
     Effect.gen(function*() {
-      const credential = countingCredential({ lifetimeMs: 5 * 60_000 })
+      const credential = countingCredential({ lifetimeMs: 5 * 60_000, span: true })
       const t = setup(() => ok(bundle("n")), {}, { credential })
+      const { spans, tracer } = yield* recordingTracer
       yield* t.run((c) =>
         Effect.gen(function*() {
           yield* c.getSecret("n")
@@ -122,8 +125,11 @@ describe("challenge authentication", () => {
           yield* Effect.yieldNow()
           yield* c.getSecret("n")
         })
-      )
+      ).pipe(Effect.withTracer(tracer))
       assert.strictEqual(credential.calls.length, 2)
+      // The background refresh is its own trace, not a child of the call (long ended) that started it.
+      const refresh = spans.filter((s) => s.name === "credential.getToken")[1]!
+      assert.isTrue(refresh.parent._tag === "None", "the background refresh has no parent span")
       assert.strictEqual(t.requests.at(-2)!.headers["authorization"], "Bearer token-1")
       assert.strictEqual(t.requests.at(-1)!.headers["authorization"], "Bearer token-2")
     }))

@@ -18,6 +18,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as Tracer from "effect/Tracer"
 import * as Credential from "../Credential.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as SecretError from "../SecretError.js"
@@ -179,17 +180,24 @@ export const make = (
         // until the token is about to expire. A failed refresh keeps the token (lockedGetToken backs off).
         const valid = validCached(state, now)
         if (valid === undefined) return lockedGetToken(state, ctx, claims)
-        if (backgroundRefresh) return Effect.succeed(valid)
-        backgroundRefresh = true
+        // The flag is set and the refresh forked in one uninterruptible step: an interruption cannot leave the
+        // flag set without a refresh. The refresh is its own trace (not a child of this call's span, which ends
+        // long before) and interruptible; `timeout` bounds the credential as on the blocking path.
         return Effect.as(
-          Effect.forkDaemon(
-            lockedGetToken(state, ctx).pipe(
-              Effect.ignore,
-              Effect.ensuring(Effect.sync(() => {
-                backgroundRefresh = false
-              }))
+          Effect.uninterruptible(Effect.suspend(() => {
+            if (backgroundRefresh) return Effect.void
+            backgroundRefresh = true
+            return Effect.forkDaemon(
+              lockedGetToken(state, ctx).pipe(
+                Effect.ignore,
+                Effect.ensuring(Effect.sync(() => {
+                  backgroundRefresh = false
+                })),
+                Effect.interruptible,
+                Effect.mapInputContext((context: Context.Context<never>) => Context.omit(Tracer.ParentSpan)(context))
+              )
             )
-          ),
+          })),
           valid
         )
       })
