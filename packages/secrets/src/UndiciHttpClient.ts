@@ -307,7 +307,7 @@ class BufferingHandler implements Undici.Dispatcher.DispatchHandler {
   private chunks: Array<Uint8Array> = []
   private size = 0
   constructor(
-    private sanitized: () => HttpClientRequest.HttpClientRequest,
+    private readonly sanitized: () => HttpClientRequest.HttpClientRequest,
     private done: ((effect: Effect.Effect<Redaction.SafeResponse, HttpClientError.RequestError>) => void) | undefined
   ) {}
   interrupt() {
@@ -344,23 +344,12 @@ class BufferingHandler implements Undici.Dispatcher.DispatchHandler {
   onResponseError(_: Undici.Dispatcher.DispatchController | undefined, error: Error) {
     this.finish(Effect.fail(new HttpClientError.RequestError({ request: this.sanitized(), reason: "Transport", cause: error })))
   }
-  /**
-   * Hand the outcome over once, then drop every reference: undici keeps finished requests (and so their
-   * handlers) in its queue for a while, and a handler must not keep a body, a request or a fiber alive.
-   */
+  /** Hand the outcome over once; an interrupted caller has gone and gets nothing. */
   private finish(outcome: Effect.Effect<Redaction.SafeResponse, HttpClientError.RequestError>) {
     const done = this.done
     this.done = undefined
-    this.chunks = []
-    this.headers = {}
-    this.controller = undefined
-    this.sanitized = released
     if (done !== undefined && !this.interrupted) done(outcome)
   }
-}
-
-const released = (): HttpClientRequest.HttpClientRequest => {
-  throw new Error("released")
 }
 
 /**
@@ -372,12 +361,24 @@ const released = (): HttpClientRequest.HttpClientRequest => {
 const plainUrl = /^(https?:\/\/[A-Za-z0-9.\-:[\]]+)(\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*)$/
 const dotSegment = /(?:^|\/)(?:\.|%2e){1,2}(?:[/?]|$)/i
 
+const withBody = <A>(
+  request: HttpClientRequest.HttpClientRequest,
+  f: (body: DispatchBody) => Effect.Effect<A, HttpClientError.RequestError>
+): Effect.Effect<A, HttpClientError.RequestError> => {
+  const body = request.body
+  // The common cases without an extra Effect step.
+  if (body._tag === "Empty") return f(null)
+  if (body._tag === "Uint8Array") return f(body.body)
+  return Effect.flatMap(encodeBody(body), f)
+}
+
 /** The SDK's path (internal/redaction.ts): the request sent, the whole answer buffered. */
 const bufferedExchange = (dispatcher: Undici.Dispatcher): Redaction.BufferedExchange => (request, sanitized) => {
   let origin: string
   let path: string
   const plain = request.urlParams.length === 0 && Option.isNone(request.hash) ? plainUrl.exec(request.url) : null
-  if (plain !== null && !dotSegment.test(plain[2]!.split("?", 1)[0]!)) {
+  // A dot segment anywhere (in the query too, which only costs the parser) sends the URL through `new URL`.
+  if (plain !== null && !dotSegment.test(plain[2]!)) {
     origin = plain[1]!
     path = plain[2]!
   } else {
@@ -388,7 +389,7 @@ const bufferedExchange = (dispatcher: Undici.Dispatcher): Redaction.BufferedExch
     origin = url.right.origin
     path = url.right.pathname + url.right.search
   }
-  const send = (body: DispatchBody) =>
+  return withBody(request, (body) =>
     Effect.async<Redaction.SafeResponse, HttpClientError.RequestError>((resume) => {
       const handler = new BufferingHandler(sanitized, resume)
       dispatcher.dispatch({
@@ -401,23 +402,9 @@ const bufferedExchange = (dispatcher: Undici.Dispatcher): Redaction.BufferedExch
         maxRedirections: 0
       } as Undici.Dispatcher.DispatchOptions, handler)
       return Effect.sync(() => handler.interrupt())
-    })
-  const body = request.body
-  if (body._tag === "Empty") return send(null)
-  if (body._tag === "Uint8Array") return send(body.body)
-  return Effect.flatMap(encodeBody(body), send)
+    }))
 }
 
-const withBody = (
-  request: HttpClientRequest.HttpClientRequest,
-  f: (body: DispatchBody) => Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>
-) => {
-  const body = request.body
-  // The common cases without an extra Effect step.
-  if (body._tag === "Empty") return f(null)
-  if (body._tag === "Uint8Array") return f(body.body)
-  return Effect.flatMap(encodeBody(body), f)
-}
 
 const parseUrl = (request: HttpClientRequest.HttpClientRequest) => {
   if (request.urlParams.length === 0 && Option.isNone(request.hash)) {

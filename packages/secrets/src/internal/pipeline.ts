@@ -79,14 +79,8 @@ const headerOf = (res: Response, name: string): string | undefined => res.header
 // `text` is cached by the response, and every internal reader goes through it.
 const drain = (res: Response) => Effect.ignore(res.text)
 
-/**
- * One turn of the event loop (a zero timeout where there is no setImmediate), interruptible. After a 401
- * (the challenge to the first, unauthenticated request, or a CAE claims challenge) the authorized request
- * goes out at once, but fetch and undici return the connection to their pool only on a later turn than the
- * one in which the body was read: without this pause the authorized request opens a second connection (one
- * more TCP + TLS handshake on every client's first request).
- */
-const releaseConnection: Effect.Effect<void> = Effect.async<void>((resume) => {
+/** One turn of the event loop (a zero timeout where there is no setImmediate), interruptible. */
+const nextTurn: Effect.Effect<void> = Effect.async<void>((resume) => {
   if (typeof setImmediate !== "function") {
     const timer = setTimeout(() => resume(Effect.void), 0)
     return Effect.sync(() => clearTimeout(timer))
@@ -94,6 +88,14 @@ const releaseConnection: Effect.Effect<void> = Effect.async<void>((resume) => {
   const handle = setImmediate(() => resume(Effect.void))
   return Effect.sync(() => clearImmediate(handle))
 })
+
+/**
+ * Done with a 401 that is answered by another request at once (the challenge to the first, unauthenticated
+ * request, or a CAE claims challenge): read it, then wait one event-loop turn. fetch and undici return the
+ * connection to their pool only on a later turn than the one in which the body was read; without the pause
+ * the next request opens a second connection (one more TCP + TLS handshake on every client's first request).
+ */
+const settleChallenge = (res: Response) => Effect.zipRight(drain(res), nextTurn)
 
 /**
  * Key Vault never redirects, and no transport may follow a 3xx by itself: `fetch` would re-send the
@@ -150,22 +152,18 @@ export const make = (
         cause: e.cause
       })
 
-    const usableCached = (state: ChallengeState, now: number): Credential.AccessToken | undefined => {
-      const current = cached
-      if (current === undefined || current.key !== state.tokenKey) return undefined
-      const t = current.token
-      const refreshAt = t.refreshAfterTimestamp ?? t.expiresOnTimestamp - refreshWindowMs
-      return now < refreshAt && now < t.expiresOnTimestamp - forcedWindowMs ? t : undefined
-    }
-
-    /** The cached token for this challenge while it is still valid (outside the last second before expiry). */
-    const validCached = (state: ChallengeState, now: number): Credential.AccessToken | undefined => {
+    /** The cached entry for this challenge while its token is still valid (outside the last second before expiry). */
+    const validCached = (state: ChallengeState, now: number): CachedToken | undefined => {
       const current = cached
       return current !== undefined && current.key === state.tokenKey &&
           now < current.token.expiresOnTimestamp - forcedWindowMs
-        ? current.token
+        ? current
         : undefined
     }
+
+    /** Whether a valid token is due for its refresh (inside the refresh window). */
+    const dueForRefresh = (t: Credential.AccessToken, now: number) =>
+      now >= (t.refreshAfterTimestamp ?? t.expiresOnTimestamp - refreshWindowMs)
 
     // A refresh running in the background (started by the first call inside the refresh window).
     let backgroundRefresh = false
@@ -173,13 +171,13 @@ export const make = (
     const getToken = (state: ChallengeState, ctx: Ctx, claims?: string) =>
       claims !== undefined ? lockedGetToken(state, ctx, claims) : Effect.clockWith((clock) => {
         const now = clock.unsafeCurrentTimeMillis()
-        const t = usableCached(state, now)
-        if (t !== undefined) return Effect.succeed(t)
+        const current = validCached(state, now)
+        if (current === undefined) return lockedGetToken(state, ctx, claims)
+        const valid = current.token
+        if (!dueForRefresh(valid, now)) return Effect.succeed(valid)
         // Inside the refresh window with a token that is still valid (as the official SDKs do): one refresh
         // runs in the background and every call goes on with the valid token; nobody waits for the credential
         // until the token is about to expire. A failed refresh keeps the token (lockedGetToken backs off).
-        const valid = validCached(state, now)
-        if (valid === undefined) return lockedGetToken(state, ctx, claims)
         // The flag is set and the refresh forked in one uninterruptible step: an interruption cannot leave the
         // flag set without a refresh. The refresh is its own trace (not a child of this call's span, which ends
         // long before) and interruptible; `timeout` bounds the credential as on the blocking path.
@@ -205,16 +203,11 @@ export const make = (
     const lockedGetToken = (state: ChallengeState, ctx: Ctx, claims?: string) =>
       refreshLock.withPermits(1)(Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        const current = cached
         const key = state.tokenKey
-        const usable = claims === undefined && current !== undefined && current.key === key &&
-            now < current.token.expiresOnTimestamp - forcedWindowMs
-          ? current
-          : undefined
+        const usable = claims === undefined ? validCached(state, now) : undefined
         if (usable !== undefined) {
           const t = usable.token
-          const refreshAt = t.refreshAfterTimestamp ?? t.expiresOnTimestamp - refreshWindowMs
-          if (now < refreshAt) return t
+          if (!dueForRefresh(t, now)) return t
           // A refresh failed moments ago: keep the still-valid token instead of hammering the credential.
           if (usable.backoffUntil !== undefined && now < usable.backoffUntil) return t
         }
@@ -330,8 +323,7 @@ export const make = (
         }
         const c = Challenge.parseWWWAuthenticate(header)
         if (c.error === "insufficient_claims" && c.claims !== undefined) {
-          yield* drain(res)
-          yield* releaseConnection
+          yield* settleChallenge(res)
           yield* Effect.logDebug("CAE insufficient_claims challenge; retrying once with claims")
           const claimsToken = yield* getToken(state, ctx, Challenge.decodeClaims(c.claims))
           // Only one CAE round: a second challenge goes back to the caller as 401.
@@ -340,8 +332,7 @@ export const make = (
         if (allowNewChallenge) {
           const next = yield* acceptChallenge(c, ctx)
           if (next !== undefined) {
-            yield* drain(res)
-            yield* releaseConnection
+            yield* settleChallenge(res)
             return yield* sendAuthorized(request, next, ctx, false)
           }
         }
@@ -383,8 +374,7 @@ export const make = (
         if (header === undefined) return probedResponse(res)
         const accepted = yield* acceptChallenge(Challenge.parseWWWAuthenticate(header), ctx)
         if (accepted === undefined) return probedResponse(res)
-        yield* drain(res)
-        yield* releaseConnection
+        yield* settleChallenge(res)
         return probedChallenge(accepted, true)
       })
 
@@ -559,12 +549,15 @@ let keyVaultErrorDecoder: ((text: string) => Option.Option<typeof Wire.KeyVaultE
 const decodeKeyVaultError = (text: string) =>
   (keyVaultErrorDecoder ??= Schema.decodeUnknownOption(Schema.parseJson(Wire.KeyVaultError)))(text)
 
-/** Status → typed error. Only the service's code and message go into the error, never a request body. */
-export const failForStatus = (
+/**
+ * Status → typed error, narrowed to `errors`. Only the service's code and message go into the error, never a
+ * request body.
+ */
+const failForStatus = (
   vaultUrl: string,
   res: HttpClientResponse.HttpClientResponse,
   ctx: Ctx,
-  errors: ReadonlyArray<Operation.StatusTag> = allStatusTags
+  errors: ReadonlyArray<Operation.StatusTag>
 ): Effect.Effect<never, SecretError.RequestErrors | SecretError.NotFound | SecretError.Forbidden | SecretError.Exists> =>
   Effect.catchIf(statusError(vaultUrl, res, ctx), (e): e is StatusErrors => isStatusTag(e) && !errors.includes(e._tag), (e) =>
     // A status this operation does not report by its own tag (e.g. 409 on a GET) is a generic HttpError.
@@ -580,12 +573,14 @@ export const failForStatus = (
       })
     ))
 
-const allStatusTags: ReadonlyArray<Operation.StatusTag> = ["NotFound", "Forbidden", "Exists"]
-
 type StatusErrors = SecretError.NotFound | SecretError.Forbidden | SecretError.Exists
 
 const isStatusTag = (e: SecretError.RequestErrors | StatusErrors): e is StatusErrors =>
   e._tag === "NotFound" || e._tag === "Forbidden" || e._tag === "Exists"
+
+/** How a 429 or 503 that said when to come back ended as an error. */
+const retryAfterNote = (ra: Duration.Duration) =>
+  `(Retry-After ${Duration.format(ra)}: retries exhausted, or a longer wait than the retry policy honours)`
 
 const statusError = (
   vaultUrl: string,
@@ -642,11 +637,7 @@ const statusError = (
           ...common,
           retryAfterMs: ra === undefined ? undefined : Duration.toMillis(ra),
           // Only a 429 that says when to come back is retried (RetryPolicy.isRetryableStatus).
-          message: `${prefix}${serviceMessage} ${
-            ra === undefined
-              ? "(not retried: no Retry-After)"
-              : `(Retry-After ${Duration.format(ra)}: retries exhausted, or a longer wait than the retry policy honours)`
-          }`
+          message: `${prefix}${serviceMessage} ${ra === undefined ? "(not retried: no Retry-After)" : retryAfterNote(ra)}`
         })
       }
       default: {
@@ -661,9 +652,7 @@ const statusError = (
         return yield* new SecretError.HttpError({
           ...common,
           ...(ra === undefined ? {} : { retryAfterMs: Duration.toMillis(ra) }),
-          message: `${prefix}${serviceMessage}${redirect}${
-            ra === undefined ? "" : ` (Retry-After ${Duration.format(ra)}: retries exhausted, or a longer wait than the retry policy honours)`
-          }`
+          message: `${prefix}${serviceMessage}${redirect}${ra === undefined ? "" : ` ${retryAfterNote(ra)}`}`
         })
       }
     }

@@ -95,12 +95,6 @@ export class SafeResponse extends Inspectable.Class implements HttpClientRespons
       ? this.rawHeaders
       : Headers.fromInput(this.rawHeaders)
   }
-  /** One header without building `headers` (names are lower case). */
-  header(name: string): string | undefined {
-    if (this.parsedHeaders !== undefined || Headers.isHeaders(this.rawHeaders)) return this.headers[name]
-    const v = this.rawHeaders[name]
-    return v === undefined || typeof v === "string" ? v : v.join(", ")
-  }
   get cookies(): Cookies.Cookies {
     if (this.givenCookies !== undefined) return this.givenCookies
     if (this.parsedCookies !== undefined) return this.parsedCookies
@@ -238,9 +232,21 @@ const safeOf = (res: HttpClientResponse.HttpClientResponse): Effect.Effect<SafeR
   if (res instanceof SafeResponse) return Effect.succeed(res)
   const original = (res as { readonly original?: unknown }).original
   if (original instanceof SafeResponse) return Effect.succeed(original)
+  return buffered(res, () => res.request)
+}
+
+/**
+ * Any platform response read whole into a {@link SafeResponse} showing `requestOf`. Through `text`, which the
+ * platform's responses cache: a transformClient that read the body first (logging, metrics) leaves it readable
+ * here. Key Vault bodies are JSON text. The peer's address is read first (see `remoteAddressOf`).
+ */
+const buffered = (
+  res: HttpClientResponse.HttpClientResponse,
+  requestOf: () => HttpClientRequest.HttpClientRequest
+): Effect.Effect<SafeResponse, HttpClientError.ResponseError> => {
   const remoteAddress = remoteAddressOf(res)
   return Effect.map(res.text, (text) =>
-    new SafeResponse(() => res.request, res.status, res.headers, encoder.encode(text), text, res.cookies, remoteAddress))
+    new SafeResponse(requestOf, res.status, res.headers, encoder.encode(text), text, res.cookies, remoteAddress))
 }
 
 /**
@@ -264,37 +270,16 @@ export const executor = (http: HttpClient.HttpClient): Execute => {
 /**
  * The caller's client with its own span turned off, inside a client built by `HttpClient.make`, so the
  * platform's span (name, attributes, trace propagation, `withTracerDisabledWhen`) is still there but ends
- * with sanitised values. The body is read inside: the span covers the whole exchange.
- *
- * A lean client (no span of its own, see {@link markLean}) gets no span here either: only the body is
- * buffered and the response and errors sanitised, the same as on the traced path.
+ * with sanitised values. The body is read inside: the span covers the whole exchange. (Lean clients never come
+ * here: {@link executor} calls their buffered exchange.)
  */
-export const wrap = (http: HttpClient.HttpClient): HttpClient.HttpClient => {
-  const exchange = leanClients.get(http)
-  if (exchange !== undefined) {
-    return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
-      (effect) =>
-        Effect.flatMap(effect, (request) =>
-          Effect.withFiberRuntime((fiber) => {
-            const names = fiber.getFiberRef(Headers.currentRedactedNames)
-            let shown: HttpClientRequest.HttpClientRequest | undefined
-            return exchange(request, () => shown ??= sanitizeRequest(request, names))
-          })),
-      Effect.succeed
-    )
-  }
+const wrap = (http: HttpClient.HttpClient): HttpClient.HttpClient => {
   const inner = HttpClient.withTracerDisabledWhen(http, () => true)
   return HttpClient.make((request) =>
     Effect.flatMap(FiberRef.get(Headers.currentRedactedNames), (names) => {
       const shown = sanitizeRequest(request, names)
       return inner.execute(request).pipe(
-        // Through `text`, which the platform's responses cache: a transformClient that read the body first
-        // (logging, metrics) leaves it readable here. Key Vault bodies are JSON text.
-        Effect.flatMap((res) => {
-          const remoteAddress = remoteAddressOf(res)
-          return Effect.map(res.text, (text) =>
-            new SafeResponse(() => shown, res.status, res.headers, encoder.encode(text), text, res.cookies, remoteAddress))
-        }),
+        Effect.flatMap((res) => buffered(res, () => shown)),
         Effect.mapError((e) => sanitizeError(e, shown))
       )
     })
