@@ -992,11 +992,6 @@ export const withResponse = <A, E, R>(
     return Effect.map(provideOptions(self, { onResponse: record }), (a) => [a, last] as const)
   })
 
-const spanAttributes = (vault: URL, name: string | undefined) => ({
-  "az.namespace": "Microsoft.KeyVault",
-  "keyvault.vault": vault.host,
-  ...(name !== undefined ? { "keyvault.secret.name": name } : {})
-})
 
 const invalidOption = (vaultUrl: string | undefined, argument: string, message: string) =>
   new SecretError.InvalidArgument({ vault: String(vaultUrl ?? ""), argument, message: `SecretClient: ${message}` })
@@ -1125,7 +1120,7 @@ export const make = (
     const url = (path: string, extra = "") => `${vaultUrl}${path}?api-version=${apiVersion}${extra}`
 
     // The vault's span attributes are the same for every call: built once.
-    const vaultAttributes = spanAttributes(vault, undefined)
+    const vaultAttributes = { "az.namespace": "Microsoft.KeyVault", "keyvault.vault": vault.host }
     /**
      * `Effect.withSpan(effect, "SecretClient.<operation>")`: the same span (`Effect.makeSpan`: parent, links,
      * annotations, timing, a tracer that is off), the parent of everything inside, ended with the exit. The

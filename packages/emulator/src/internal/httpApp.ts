@@ -599,7 +599,8 @@ export const makeVault = (config: AppConfig & { readonly liveClock?: boolean }):
         if (name === undefined || name === "") {
           if (segments.length > 2) return yield* notFound()
           if (method !== "GET") return yield* notAllowed()
-          return yield* page(ctx, engine.listSecretsPage, "/secrets", (v) => fmt.item(v, false), (v) => v.name.toLowerCase())
+          // (A GET of the listing is a hot route, answered above; kept whole here for any caller of this branch.)
+          return yield* page(ctx, engine.listSecretsPage, "/secrets", secretItem(ctx), nameKey)
         }
         // Sub-resource words are matched case-insensitively, like the service's routing.
         const sub = third?.toLowerCase()

@@ -242,12 +242,18 @@ const secretFromChecked = (w: Json, properties: SecretProperties): Either.Either
     ? Either.left("the secret bundle has no value")
     : Either.right(makeSecret({ name: properties.name, value: Redacted.make(w.value), properties }))
 
+// The one-pass decoders, each used by its Schema (for users) and by its `Decoder` (the client's hot path).
+const oneSecret = (u: unknown, ast: AST.AST) => decodeItem(u, false, secretFromChecked, [], ast)
+const oneProperties = (u: unknown, ast: AST.AST) => decodeItem(u, false, (_, p) => Either.right(p), [], ast)
+const oneDeleted = (u: unknown, ast: AST.AST) =>
+  decodeItem(u, true, (w, p) => Either.right(deletedFromChecked(w, p)), [], ast)
+
 /** SecretBundle (with a value) ⇄ KeyVaultSecret. */
 export const KeyVaultSecretFromBundle: Schema.Schema<KeyVaultSecret, typeof Wire.SecretBundle.Encoded> = handWritten<
   KeyVaultSecret,
   typeof Wire.SecretBundle.Encoded
 >(
-  (u, ast) => decodeItem(u, false, secretFromChecked, [], ast),
+  oneSecret,
   (s) => ({ ...propertiesToWire(s.properties), value: Redacted.value(s.value) }),
   (u): u is KeyVaultSecret => u instanceof KeyVaultSecret,
   "KeyVaultSecretFromBundle"
@@ -258,7 +264,7 @@ export const SecretPropertiesFromBundle: Schema.Schema<SecretProperties, typeof 
   SecretProperties,
   typeof Wire.SecretBundle.Encoded
 >(
-  (u, ast) => decodeItem(u, false, (_, p) => Either.right(p), [], ast),
+  oneProperties,
   propertiesToWire,
   (u): u is SecretProperties => u instanceof SecretProperties,
   "SecretPropertiesFromBundle"
@@ -269,7 +275,7 @@ export const DeletedSecretFromBundle: Schema.Schema<DeletedSecret, typeof Wire.D
   DeletedSecret,
   typeof Wire.DeletedSecretBundle.Encoded
 >(
-  (u, ast) => decodeItem(u, true, (w, p) => Either.right(deletedFromChecked(w, p)), [], ast),
+  oneDeleted,
   (d) => ({
     ...propertiesToWire(d.properties),
     ...(d.value === undefined ? {} : { value: Redacted.value(d.value) }),
@@ -309,11 +315,15 @@ const decodePage = <A>(
   return Either.right({ value: items, nextLink: next })
 }
 
+const pageOfProperties = (u: unknown, ast: AST.AST) => decodePage(u, false, (_, p) => Either.right(p), ast)
+const pageOfDeleted = (u: unknown, ast: AST.AST) =>
+  decodePage(u, true, (w, p) => Either.right(deletedFromChecked(w, p)), ast)
+
 const cannotEncodePages = (_: unknown): _ is never => false
 
 /** A page of SecretItems → SecretProperties (decode only). */
 export const SecretPage: Schema.Schema<Page<SecretProperties>, unknown> = handWritten(
-  (u, ast) => decodePage(u, false, (_, p) => Either.right(p), ast),
+  pageOfProperties,
   (p) => p,
   cannotEncodePages,
   "SecretPage"
@@ -321,7 +331,7 @@ export const SecretPage: Schema.Schema<Page<SecretProperties>, unknown> = handWr
 
 /** A page of DeletedSecretItems → DeletedSecret (decode only). */
 export const DeletedSecretPage: Schema.Schema<Page<DeletedSecret>, unknown> = handWritten(
-  (u, ast) => decodePage(u, true, (w, p) => Either.right(deletedFromChecked(w, p)), ast),
+  pageOfDeleted,
   (p) => p,
   cannotEncodePages,
   "DeletedSecretPage"
@@ -360,23 +370,23 @@ export const decoderFromSchema = <A, I>(schema: Schema.Schema<A, I>): Decoder<A>
 }
 
 export const decodeSecret: Decoder<KeyVaultSecret> = decoderOf(
-  (u, ast) => decodeItem(u, false, secretFromChecked, [], ast),
+  oneSecret,
   KeyVaultSecretFromBundle
 )
 export const decodeProperties: Decoder<SecretProperties> = decoderOf(
-  (u, ast) => decodeItem(u, false, (_, p) => Either.right(p), [], ast),
+  oneProperties,
   SecretPropertiesFromBundle
 )
 export const decodeDeleted: Decoder<DeletedSecret> = decoderOf(
-  (u, ast) => decodeItem(u, true, (w, p) => Either.right(deletedFromChecked(w, p)), [], ast),
+  oneDeleted,
   DeletedSecretFromBundle
 )
 export const decodeSecretPage: Decoder<Page<SecretProperties>> = decoderOf(
-  (u, ast) => decodePage(u, false, (_, p) => Either.right(p), ast),
+  pageOfProperties,
   SecretPage
 )
 export const decodeDeletedPage: Decoder<Page<DeletedSecret>> = decoderOf(
-  (u, ast) => decodePage(u, true, (w, p) => Either.right(deletedFromChecked(w, p)), ast),
+  pageOfDeleted,
   DeletedSecretPage
 )
 
